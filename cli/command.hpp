@@ -1,0 +1,39 @@
+// The CLI frame: each subcommand lives in its own file and registers itself on the app.
+// Subcommands are thin: they parse flags, call into a part, and print.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <stdexcept>
+
+namespace dropgate::cli {
+
+// A mistake by the person running the command (bad flag value, bad config, missing file):
+// printed as one line "dropgate: <message>", exit status 1. Anything else exits 2.
+class UserError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Exit status a subcommand asks for without an error (e.g. `validate` with a refused file).
+class ExitStatus : public std::exception {
+public:
+    explicit ExitStatus(int code) : code_(code) {}
+    int code() const { return code_; }
+    const char* what() const noexcept override { return "exit"; }
+
+private:
+    int code_;
+};
+
+void add_init(CLI::App& app);
+void add_passwd(CLI::App& app);
+void add_check(CLI::App& app);
+void add_validate(CLI::App& app);
+void add_query(CLI::App& app);
+void add_verify(CLI::App& app);
+void add_store(CLI::App& app);
+void add_mount(CLI::App& app);
+void add_gateway(CLI::App& app);
+void add_serve(CLI::App& app);
+
+}  // namespace dropgate::cli

@@ -1,0 +1,45 @@
+// dropgate: one binary, one subcommand per job. Exit 0 success, 1 user error, 2 internal error.
+#include <cstdio>
+#include <exception>
+
+#include "command.hpp"
+#include "dropgate/config/config.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"dropgate: an SFTP drop box that accepts only complete, valid .tgz bundles"};
+    app.set_version_flag("--version", std::string("dropgate ") + DROPGATE_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough(false);
+
+    using namespace dropgate::cli;
+    add_init(app);
+    add_passwd(app);
+    add_check(app);
+    add_validate(app);
+    add_query(app);
+    add_verify(app);
+    add_store(app);
+    add_mount(app);
+    add_gateway(app);
+    add_serve(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help/--version exit 0; usage mistakes are user errors.
+        int code = app.exit(e);
+        return code == 0 ? 0 : 1;
+    } catch (const ExitStatus& e) {
+        return e.code();
+    } catch (const UserError& e) {
+        std::fprintf(stderr, "dropgate: %s\n", e.what());
+        return 1;
+    } catch (const dropgate::config::ConfigError& e) {
+        std::fprintf(stderr, "dropgate: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "dropgate: internal error: %s\n", e.what());
+        return 2;
+    }
+    return 0;
+}

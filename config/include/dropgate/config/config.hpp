@@ -1,0 +1,103 @@
+// The loaded dropgate configuration: an immutable value built once by load()
+// and passed by const reference to every part. No globals.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dropgate::config {
+
+// A config problem, already formatted as "FILE:LINE: KEY: what is wrong".
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class Role { customer, support };
+std::string_view to_string(Role role);
+
+struct Endpoint {
+    std::string host;  // "0.0.0.0", "::", "127.0.0.1" (no brackets)
+    std::uint16_t port = 0;
+    std::string to_string() const;  // "0.0.0.0:2222", "[::]:2222"
+};
+
+struct User {
+    std::string name;
+    Role role = Role::customer;
+    // Public keys in OpenSSH one-line format ("ssh-ed25519 AAAA... comment"),
+    // gathered from `authorized_keys` (file) and `keys` (inline); already checked to parse.
+    std::vector<std::string> public_keys;
+    std::optional<std::string> password_hash;  // crypt(3) hash, e.g. "$6$salt$..."
+};
+
+struct Server {
+    std::vector<Endpoint> listen{{"0.0.0.0", 2222}};
+    std::filesystem::path host_key_dir;  // absolute
+    std::uint32_t max_sessions = 1000;
+    std::uint32_t max_sessions_per_user = 20;
+    std::chrono::seconds login_grace_time{30};
+    std::chrono::seconds idle_timeout{15 * 60};
+};
+
+struct Store {
+    std::filesystem::path root;   // absolute; holds bundles/ and .staging/
+    std::filesystem::path mount;  // absolute; the read-write FUSE mount
+    std::vector<std::string> accept{"*.tgz", "*.tar.gz"};
+    std::vector<std::string> temp_suffixes{".filepart", ".part"};
+    std::uint64_t max_bundle_size = 64ull << 30;
+    std::uint64_t max_uncompressed_size = 1ull << 40;
+    std::uint64_t max_compression_ratio = 200;
+    std::uint64_t max_members = 1'000'000;
+
+    std::filesystem::path bundles_dir() const { return root / "bundles"; }
+    std::filesystem::path staging_dir() const { return root / ".staging"; }
+};
+
+struct Index {
+    std::filesystem::path database;  // absolute
+};
+
+struct Metrics {
+    std::optional<Endpoint> listen;  // absent: metrics disabled
+};
+
+struct Config {
+    std::filesystem::path source;  // the file it was loaded from (absolute)
+    Server server;
+    Store store;
+    Index index;
+    Metrics metrics;
+    std::vector<User> users;
+
+    const User* find_user(std::string_view name) const;
+    std::vector<std::string> customers() const;  // names of users with Role::customer, config order
+};
+
+// Loads and validates a config file. Relative paths resolve against the file's folder.
+// Throws ConfigError ("FILE:LINE: KEY: message") on any problem, including unknown keys.
+Config load(const std::filesystem::path& file);
+
+// Parses "64GiB", "512 MiB", "1024" (bytes). Throws std::invalid_argument with a reason.
+std::uint64_t parse_size(std::string_view text);
+// Parses "30s", "15m", "2h", "90" (seconds). Throws std::invalid_argument with a reason.
+std::chrono::seconds parse_duration(std::string_view text);
+// "host:port", "[v6]:port". Throws std::invalid_argument.
+Endpoint parse_endpoint(std::string_view text);
+
+// True if `name` matches one of the glob patterns (fnmatch, no FNM_PATHNAME).
+bool matches_any(std::string_view name, const std::vector<std::string>& patterns);
+
+// A customer/user name usable as one path component: [a-z0-9][a-z0-9._-]{0,63}, not "." / "..".
+bool is_safe_name(std::string_view name);
+
+// Renders a config back as TOML with every value resolved (used by `dropgate check`).
+std::string render(const Config& config);
+
+}  // namespace dropgate::config

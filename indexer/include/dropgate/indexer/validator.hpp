@@ -1,0 +1,83 @@
+// Streaming .tgz validator: push the upload's bytes in order with feed(), get the
+// verdict from finish(). One pass computes SHA-256, inflates and CRC/ISIZE-checks every
+// gzip member, walks the tar stream to its end-of-archive marker and reports each member.
+// Memory per validator is bounded by a constant (see docs/architecture.md), whatever the input.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "dropgate/config/config.hpp"
+
+namespace dropgate::indexer {
+
+struct Limits {
+    std::uint64_t max_bundle_size = 64ull << 30;
+    std::uint64_t max_uncompressed_size = 1ull << 40;
+    std::uint64_t max_compression_ratio = 200;
+    std::uint64_t max_members = 1'000'000;
+
+    static Limits from(const config::Store& store);
+};
+
+// One tar member as the index records it. Offsets are in the decompressed tar stream.
+struct Member {
+    std::string path;      // normalised, relative, no leading "./"
+    char type = '0';       // tar typeflag: '0' file, '1' hardlink, '2' symlink, '3' char, '4' block,
+                           // '5' directory, '6' fifo ('S' sparse files are reported as '0')
+    std::uint64_t size = 0;  // logical size (expanded size for sparse files)
+    std::uint32_t mode = 0;  // permission bits only (07777)
+    std::int64_t mtime = 0;  // seconds since the epoch
+    std::uint64_t uid = 0, gid = 0;
+    std::string uname, gname, linkname;
+    std::uint64_t header_offset = 0;  // offset of the member's first header block (incl. pax/GNU prefix headers)
+    std::uint64_t data_offset = 0;    // offset of its data
+};
+
+// Receives members as they are parsed (only meaningful if the final verdict is accepted).
+class MemberSink {
+public:
+    virtual ~MemberSink() = default;
+    virtual void add(const Member& member) = 0;
+};
+
+struct Verdict {
+    bool accepted = false;
+    int error = 0;        // 0 if accepted; EBADMSG invalid content, EFBIG a limit exceeded
+    std::string reason;   // empty if accepted; else the spec §4 wording, e.g. "gzip CRC mismatch in member 2"
+    std::string sha256;   // lowercase hex of every byte fed
+    std::uint64_t bytes = 0;               // compressed bytes fed
+    std::uint64_t gzip_members = 0;
+    std::uint64_t uncompressed_bytes = 0;
+    std::uint64_t member_count = 0;
+};
+
+class StreamValidator {
+public:
+    explicit StreamValidator(Limits limits, MemberSink* sink = nullptr);
+    ~StreamValidator();
+    StreamValidator(const StreamValidator&) = delete;
+    StreamValidator& operator=(const StreamValidator&) = delete;
+
+    // Next bytes of the upload, in order. Returns false once a refusal is certain; later feeds
+    // still count bytes and hash but do no other work, so a bomb stops costing CPU early.
+    bool feed(std::span<const std::uint8_t> bytes);
+    bool failed() const;
+    std::uint64_t bytes_fed() const;
+
+    // The verdict for everything fed so far, treated as the complete upload. Call once.
+    Verdict finish();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Reads a local file through a StreamValidator (used by `dropgate validate` and `verify`).
+Verdict validate_file(const std::filesystem::path& file, const Limits& limits,
+                      MemberSink* sink = nullptr);
+
+}  // namespace dropgate::indexer

@@ -1,0 +1,42 @@
+// Shared helpers for tests that drive the real `dropgate` binary and real files.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace dropgate::test {
+
+// A fresh directory under /tmp, removed (recursively) when the object goes away.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+    std::filesystem::path path_;
+};
+
+struct RunResult {
+    int exit_code = -1;  // exit status, or 128+signal
+    std::string out;     // stdout
+    std::string err;     // stderr
+};
+
+// Runs argv (no shell), feeding `input` on stdin, and waits for it.
+RunResult run(const std::vector<std::string>& argv, const std::string& input = {});
+// Runs a command line through /bin/sh -c.
+RunResult sh(const std::string& command, const std::string& input = {});
+
+// The dropgate binary under test and the tests' source folder (for helper scripts).
+std::string dropgate_bin();
+std::filesystem::path tests_dir();
+
+void write_file(const std::filesystem::path& file, const std::string& content);
+std::string read_file(const std::filesystem::path& file);
+
+}  // namespace dropgate::test
