@@ -1,5 +1,7 @@
 #include "dropgate/indexer/sha256.hpp"
 
+#include "dropgate/indexer/unique_fd.hpp"
+
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <unistd.h>
@@ -43,22 +45,17 @@ std::string Sha256::hex_digest() {
 }
 
 std::string sha256_file(const std::filesystem::path& file) {
-    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw std::system_error(errno, std::generic_category(), file.string());
+    UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw std::system_error(errno, std::generic_category(), file.string());
     Sha256 hash;
     std::vector<std::uint8_t> buffer(1 << 20);
     for (;;) {
-        ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            int saved = errno;
-            ::close(fd);
-            throw std::system_error(saved, std::generic_category(), file.string());
-        }
+        if (n < 0) throw std::system_error(errno, std::generic_category(), file.string());
         if (n == 0) break;
         hash.update({buffer.data(), static_cast<size_t>(n)});
     }
-    ::close(fd);
     return hash.hex_digest();
 }
 
