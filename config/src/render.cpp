@@ -1,5 +1,79 @@
+// Renders a Config back to TOML with every default filled in and every path absolute.
+// The output is itself a valid config that loads to the same value.
+#include <toml++/toml.h>
+
+#include <sstream>
+
 #include "dropgate/config/config.hpp"
 
 namespace dropgate::config {
-std::string render(const Config&) { return {}; }
+
+namespace {
+
+std::string size_text(std::uint64_t bytes) {
+    static constexpr std::pair<const char*, std::uint64_t> units[] = {
+        {"TiB", 1ull << 40}, {"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10}};
+    for (auto [name, factor] : units)
+        if (bytes % factor == 0) return std::to_string(bytes / factor) + name;
+    return std::to_string(bytes);
+}
+
+std::string duration_text(std::chrono::seconds duration) {
+    auto s = duration.count();
+    if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
+    if (s % 60 == 0) return std::to_string(s / 60) + "m";
+    return std::to_string(s) + "s";
+}
+
+toml::array string_array(const std::vector<std::string>& values) {
+    toml::array array;
+    for (const auto& value : values) array.push_back(value);
+    return array;
+}
+
+}  // namespace
+
+std::string render(const Config& config) {
+    toml::array listen;
+    for (const auto& endpoint : config.server.listen) listen.push_back(endpoint.to_string());
+    toml::table server{
+        {"listen", listen},
+        {"host_key_dir", config.server.host_key_dir.string()},
+        {"max_sessions", static_cast<std::int64_t>(config.server.max_sessions)},
+        {"max_sessions_per_user", static_cast<std::int64_t>(config.server.max_sessions_per_user)},
+        {"login_grace_time", duration_text(config.server.login_grace_time)},
+        {"idle_timeout", duration_text(config.server.idle_timeout)},
+    };
+    const Store& s = config.store;
+    toml::table store{
+        {"root", s.root.string()},
+        {"mount", s.mount.string()},
+        {"accept", string_array(s.accept)},
+        {"temp_suffixes", string_array(s.temp_suffixes)},
+        {"max_bundle_size", size_text(s.max_bundle_size)},
+        {"max_uncompressed_size", size_text(s.max_uncompressed_size)},
+        {"max_compression_ratio", static_cast<std::int64_t>(s.max_compression_ratio)},
+        {"max_members", static_cast<std::int64_t>(s.max_members)},
+    };
+    toml::table root{
+        {"server", server},
+        {"store", store},
+        {"index", toml::table{{"database", config.index.database.string()}}},
+    };
+    if (config.metrics.listen)
+        root.insert("metrics", toml::table{{"listen", config.metrics.listen->to_string()}});
+    toml::array users;
+    for (const auto& user : config.users) {
+        toml::table entry{{"name", user.name}, {"role", std::string(to_string(user.role))}};
+        if (!user.public_keys.empty()) entry.insert("keys", string_array(user.public_keys));
+        if (user.password_hash) entry.insert("password", *user.password_hash);
+        users.push_back(std::move(entry));
+    }
+    root.insert("user", std::move(users));
+
+    std::ostringstream out;
+    out << "# " << config.source.string() << ", resolved\n" << toml::toml_formatter(root) << "\n";
+    return out.str();
+}
+
 }  // namespace dropgate::config

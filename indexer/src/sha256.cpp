@@ -1,6 +1,6 @@
 #include "dropgate/indexer/sha256.hpp"
 
-#include "dropgate/indexer/unique_fd.hpp"
+#include "dropgate/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
