@@ -1,11 +1,110 @@
+// `dropgate init DIR`: a working example setup — commented config, host key, a demo customer
+// and a support user with fresh key pairs, store and index folders — so a new user uploads a
+// minute later. Never overwrites anything.
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
 #include "command.hpp"
+#include "dropgate/config/config.hpp"
+#include "dropgate/config/keys.hpp"
 
 namespace dropgate::cli {
 
+namespace {
+
+constexpr const char* kExampleConfig = R"(# dropgate configuration (TOML). Relative paths resolve against this file's folder.
+# Check it with:  dropgate check -c dropgate.toml
+
+[server]
+# Addresses the SFTP gateway listens on; several allowed, IPv6 as "[::]:2222".
+# The demo listens on loopback only; use "0.0.0.0:2222" to accept customers from outside.
+listen = ["127.0.0.1:2222"]
+host_key_dir = "keys"            # ssh_host_ed25519_key lives here (generated if missing, mode 0600)
+max_sessions = 1000
+max_sessions_per_user = 20
+login_grace_time = "30s"         # time to authenticate
+idle_timeout = "15m"             # an SFTP session with no request for this long is closed
+
+[store]
+root = "data"                    # backing directory: data/bundles/<customer>/..., data/.staging/
+mount = "store"                  # the read-write FUSE mount the gateway writes through
+accept = ["*.tgz", "*.tar.gz"]   # names a bundle may have
+temp_suffixes = [".filepart", ".part"]   # upload-then-rename clients (WinSCP, FileZilla)
+max_bundle_size = "64GiB"
+max_uncompressed_size = "1TiB"
+max_compression_ratio = 200      # refuse "zip bombs": uncompressed/compressed above this
+max_members = 1000000            # tar members per bundle
+
+[index]
+database = "data/index.sqlite3" # SQLite index of every upload and member (docs/index-schema.md)
+
+[metrics]
+listen = "127.0.0.1:9464"        # Prometheus /metrics and /healthz; remove the section to disable
+
+# One [[user]] per account. role = "customer" uploads into its own folder;
+# role = "support" sees every customer's bundles, read-only.
+[[user]]
+name = "acme"
+role = "customer"
+authorized_keys = "keys/acme_ed25519.pub"   # OpenSSH format, one key per line
+# keys = ["ssh-ed25519 AAAA... laptop"]     # or inline
+# password = "$6$..."                        # optional: output of `dropgate passwd`
+
+[[user]]
+name = "support"
+role = "support"
+authorized_keys = "keys/support_ed25519.pub"
+)";
+
+void make_directory(const std::filesystem::path& dir, mode_t mode) {
+    std::filesystem::create_directories(dir);
+    ::chmod(dir.c_str(), mode);
+}
+
+}  // namespace
+
 void add_init(CLI::App& app) {
-    auto* cmd = app.add_subcommand("init", "Write a working example setup into DIR");
-    cmd->allow_extras();
-    cmd->callback([] { throw std::runtime_error("'init' is not implemented yet"); });
+    auto* cmd = app.add_subcommand(
+        "init", "Write a working example setup (config, host key, demo users) into DIR");
+    auto dir = std::make_shared<std::string>();
+    cmd->add_option("DIR", *dir, "Folder to create the setup in")->required();
+    cmd->callback([dir] {
+        const std::filesystem::path root = std::filesystem::absolute(*dir).lexically_normal();
+        const std::filesystem::path config_file = root / "dropgate.toml";
+        const std::filesystem::path keys = root / "keys";
+        for (const auto& existing :
+             {config_file, keys / "ssh_host_ed25519_key", keys / "acme_ed25519",
+              keys / "support_ed25519"}) {
+            if (std::filesystem::exists(existing))
+                throw UserError(existing.string() +
+                                " already exists; init never overwrites (choose another DIR)");
+        }
+        make_directory(root, 0755);
+        make_directory(keys, 0700);
+        make_directory(root / "data", 0750);
+        make_directory(root / "store", 0755);
+
+        config::generate_ed25519_key(keys / "ssh_host_ed25519_key", "dropgate-host");
+        config::generate_ed25519_key(keys / "acme_ed25519", "acme@dropgate-demo");
+        config::generate_ed25519_key(keys / "support_ed25519", "support@dropgate-demo");
+        {
+            std::ofstream out(config_file, std::ios::trunc);
+            out << kExampleConfig;
+            if (!out) throw std::runtime_error("cannot write " + config_file.string());
+        }
+        config::load(config_file);  // what init writes must load; fail loudly if not
+
+        std::cout << "Created a dropgate setup in " << root.string() << "\n"
+                  << "  config:   " << config_file.string() << "\n"
+                  << "  start:    dropgate serve -c " << config_file.string() << "\n"
+                  << "  upload:   sftp -P 2222 -i " << (keys / "acme_ed25519").string()
+                  << " acme@localhost\n"
+                  << "  support:  sftp -P 2222 -i " << (keys / "support_ed25519").string()
+                  << " support@localhost\n";
+    });
 }
 
 }  // namespace dropgate::cli
