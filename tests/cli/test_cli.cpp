@@ -76,7 +76,7 @@ TEST_CASE("a bad config makes check exit 1 with one line naming file, line and k
     CHECK(result.out.empty());
 }
 
-TEST_CASE("--help and --version exit 0; a missing subcommand or option exits 1") {
+TEST_CASE("--help and --version exit 0, a missing subcommand or option exits 1") {
     auto help = run({dropgate_bin(), "--help"});
     CHECK(help.exit_code == 0);
     for (const char* sub : {"init", "passwd", "check", "validate", "query", "verify", "store", "mount",
