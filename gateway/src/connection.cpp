@@ -121,10 +121,29 @@ ssh_channel on_channel_open(ssh_session session, void* userdata) {
     return st->channel;
 }
 
+// libssh closes the socket right after DISCONNECT; with the client's next packet still unread,
+// the kernel answers with a reset and the client loses the message. So the child keeps its own
+// copy of the socket: FIN after libssh is done, then read until the client closes (or 2 s).
+int socket_copy = -1;
+void linger_close() {
+    if (socket_copy < 0) return;
+    ::shutdown(socket_copy, SHUT_WR);
+    struct timeval tv {
+        2, 0
+    };
+    ::setsockopt(socket_copy, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char sink[4096];
+    while (::read(socket_copy, sink, sizeof sink) > 0) {
+    }
+    ::close(socket_copy);
+    socket_copy = -1;
+}
+
 [[noreturn]] void disconnect(ssh_session session, const std::string& message) {
     if (!message.empty()) ssh_session_set_disconnect_message(session, message.c_str());
     ssh_disconnect(session);
     ssh_free(session);
+    linger_close();
     ::_exit(0);
 }
 
@@ -158,12 +177,20 @@ void on_stop(int) {  // the parent's grace period is over: end the session (uplo
     if (shutdown_fd >= 0) ::shutdown(shutdown_fd, SHUT_RDWR);
 }
 
-// Asks the parent whether this user may open one more session (max_sessions_per_user).
-bool parent_allows(int control_fd, const std::string& user) {
+// Asks the parent whether this user may open one more session; "" if yes, else why not.
+std::string parent_refusal(int control_fd, const config::Config& config, const std::string& user) {
     std::string line = user + "\n";
-    if (::write(control_fd, line.data(), line.size()) != ssize_t(line.size())) return false;
     char answer = 0;
-    return ::read(control_fd, &answer, 1) == 1 && answer == 'Y';
+    if (::write(control_fd, line.data(), line.size()) != ssize_t(line.size()) ||
+        ::read(control_fd, &answer, 1) != 1)
+        return "the gateway is shutting down";
+    if (answer == 'G')
+        return "too many sessions (max_sessions " + std::to_string(config.server.max_sessions) +
+               ")";
+    if (answer == 'U')
+        return "too many sessions for user " + user + " (max_sessions_per_user " +
+               std::to_string(config.server.max_sessions_per_user) + ")";
+    return "";
 }
 
 UniqueFd open_root(const config::Config& config, const config::User& user) {
@@ -192,6 +219,7 @@ void serve_connection(const ConnectionSetup& setup) {
     ::setrlimit(RLIMIT_AS, &limit);
     ::alarm(unsigned(config.server.login_grace_time.count()));  // SIGALRM ends a slow login
 
+    socket_copy = ::dup(setup.socket_fd);
     ssh_session session = ssh_new();
     if (!session || ssh_bind_accept_fd(setup.bind, session, setup.socket_fd) != SSH_OK) ::_exit(1);
     long timeout = long(config.server.login_grace_time.count());
@@ -218,13 +246,6 @@ void serve_connection(const ConnectionSetup& setup) {
         ssh_free(session);
         ::_exit(0);
     }
-    if (!setup.refuse_reason.empty()) {
-        LogLine("connection_refused")
-            .add("remote", setup.remote)
-            .add("reason", setup.refuse_reason)
-            .emit();
-        disconnect(session, setup.refuse_reason);
-    }
     std::string client_version = ssh_get_clientbanner(session) ? ssh_get_clientbanner(session) : "";
 
     ssh_event event = ssh_event_new();
@@ -240,9 +261,7 @@ void serve_connection(const ConnectionSetup& setup) {
     ::alarm(0);
 
     const config::User& user = *st.user;
-    if (!parent_allows(setup.control_fd, user.name)) {
-        std::string why = "too many sessions for user " + user.name + " (max_sessions_per_user " +
-                          std::to_string(config.server.max_sessions_per_user) + ")";
+    if (std::string why = parent_refusal(setup.control_fd, config, user.name); !why.empty()) {
         LogLine("connection_refused")
             .add("user", user.name)
             .add("remote", setup.remote)
@@ -276,6 +295,7 @@ void serve_connection(const ConnectionSetup& setup) {
         .add("remote", setup.remote)
         .add("reason", why)
         .emit();
+    ssh_channel_request_send_exit_status(st.channel, 0);  // ssh/scp report -1 without it
     ssh_channel_send_eof(st.channel);
     ssh_channel_close(st.channel);
     if (why == "client closed the channel") {

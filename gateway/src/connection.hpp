@@ -16,9 +16,8 @@ struct ConnectionSetup {
     const Authenticator* auth = nullptr;
     ssh_bind bind = nullptr;
     int socket_fd = -1;
-    int control_fd = -1;        // to the parent: "user\n" -> 'Y' (go on) or 'N' (per-user limit)
-    std::string remote;         // "ip:port"
-    std::string refuse_reason;  // non-empty: over max_sessions; say why and disconnect
+    int control_fd = -1;  // to the parent: "user\n" -> 'Y' go on, 'G'/'U' a session limit
+    std::string remote;   // "ip:port"
 };
 
 [[noreturn]] void serve_connection(const ConnectionSetup& setup);

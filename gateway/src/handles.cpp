@@ -67,7 +67,7 @@ void OpenFile::flush() {
 
 int OpenFile::take_error() {
     flush();
-    return std::exchange(deferred_errno, 0);
+    return deferred_errno;
 }
 
 std::optional<std::string> HandleTable::add(std::unique_ptr<OpenFile> file) {

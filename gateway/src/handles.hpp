@@ -44,13 +44,14 @@ struct OpenFile {
     std::unique_ptr<char[]> pending;
     std::size_t pending_len = 0;
     std::uint64_t pending_offset = 0;
-    int deferred_errno = 0;  // a failed flush, not yet reported
+    int deferred_errno = 0;  // a failed write: sticky, every later request on the handle fails
+    bool reported = false;   // the refusal went to the client's stderr already
 
     // Queues `data` at `offset`; flushes first if it does not continue the buffer.
     void write(std::uint64_t offset, std::string_view data);
     // Writes out the buffer; on failure records deferred_errno.
     void flush();
-    // Flushes and returns (and clears) a deferred error, 0 if none.
+    // Flushes and returns the (sticky) write error, 0 if none.
     int take_error();
 };
 

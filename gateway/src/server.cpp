@@ -31,7 +31,9 @@ namespace dropgate::gateway {
 namespace {
 
 constexpr std::chrono::seconds kShutdownGrace{30};
-constexpr std::size_t kMaxRefusing = 64;  // children busy saying "too many sessions"
+// Connections still authenticating, beyond max_sessions (like OpenSSH's MaxStartups): more
+// than this and new connections are closed at once.
+constexpr std::size_t kMaxUnauthenticated = 64;
 
 int signal_pipe[2] = {-1, -1};
 volatile sig_atomic_t stop_requested = 0;
@@ -96,7 +98,6 @@ std::string peer_of(int fd) {
 struct Child {
     UniqueFd control;  // parent's end of the control socket
     std::string user;  // empty until the child authenticated
-    bool refusing = false;
 };
 
 class Gateway {
@@ -194,14 +195,14 @@ void Gateway::accept_all(int listen_fd) {
 }
 
 void Gateway::spawn(UniqueFd client) {
-    std::size_t refusing = 0;
-    for (const auto& [pid, child] : children_) refusing += child.refusing;
     ConnectionSetup setup;
     setup.remote = peer_of(client.get());
-    if (children_.size() - refusing >= config_.server.max_sessions) {
-        if (refusing >= kMaxRefusing) return;  // under a flood: just close
-        setup.refuse_reason =
-            "too many sessions (max_sessions " + std::to_string(config_.server.max_sessions) + ")";
+    if (children_.size() >= config_.server.max_sessions + kMaxUnauthenticated) {
+        LogLine("connection_dropped")
+            .add("remote", setup.remote)
+            .add("reason", "too many connections")
+            .emit();
+        return;
     }
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return;
@@ -227,7 +228,7 @@ void Gateway::spawn(UniqueFd client) {
         serve_connection(setup);
     }
     LogLine("connection").add("remote", setup.remote).add("pid", std::int64_t(pid)).emit();
-    children_[pid] = Child{std::move(ours), {}, !setup.refuse_reason.empty()};
+    children_[pid] = Child{std::move(ours), {}};
 }
 
 std::size_t Gateway::sessions_of(const std::string& user) const {
@@ -245,9 +246,13 @@ void Gateway::answer(pid_t, Child& child) {
     }
     std::string user(buf, std::size_t(n));
     while (!user.empty() && user.back() == '\n') user.pop_back();
-    bool allowed = sessions_of(user) < config_.server.max_sessions_per_user;
-    if (allowed) child.user = user;
-    char reply = allowed ? 'Y' : 'N';
+    // 'Y': go on; 'G': max_sessions reached; 'U': max_sessions_per_user reached.
+    std::size_t sessions = 0;
+    for (const auto& [pid, other] : children_) sessions += !other.user.empty();
+    char reply = sessions >= config_.server.max_sessions                     ? 'G'
+                 : sessions_of(user) >= config_.server.max_sessions_per_user ? 'U'
+                                                                             : 'Y';
+    if (reply == 'Y') child.user = user;
     [[maybe_unused]] ssize_t w = ::write(child.control.get(), &reply, 1);
 }
 

@@ -47,11 +47,28 @@ OpenFile& SftpServer::file_for(std::string_view handle) {
     OpenFile* file = handles_.find(handle);
     if (!file) throw StatusError(FX_FAILURE, "invalid handle");
     if (file->writing) {
-        if (int err = file->take_error())
-            throw StatusError(FX_FAILURE,
-                              "upload of " + file->path + " failed: " + reason_for(*file, err));
+        if (int err = file->take_error()) upload_failed(*file, err);
     }
     return *file;
+}
+
+// A coalesced write failed: this and every later request on the handle fail with the reason,
+// told once on stderr too (the line OpenSSH's sftp prints).
+void SftpServer::upload_failed(OpenFile& file, int err) {
+    std::string reason = reason_for(file, err);
+    if (!file.reported) {
+        file.reported = true;
+        transport_.write_stderr("dropgate: " + file.path + " refused: " + reason + "\n");
+        LogLine("upload_refused")
+            .add("user", ctx_.user)
+            .add("path", file.path)
+            .add("upload_id", file.upload_id)
+            .add("bytes", file.bytes_written)
+            .add("reason", reason)
+            .emit();
+    }
+    throw StatusError(err == EACCES ? FX_PERMISSION_DENIED : FX_FAILURE,
+                      file.path + " refused: " + reason);
 }
 
 void SftpServer::on_open(std::uint32_t id, Reader& in) {
@@ -145,17 +162,7 @@ void SftpServer::on_close(std::uint32_t id, Reader& in) {
         send_status(id, FX_OK, "upload complete");
         return;
     }
-    std::string reason = reason_for(*file, err);
-    LogLine("upload_refused")
-        .add("user", ctx_.user)
-        .add("path", file->path)
-        .add("upload_id", file->upload_id)
-        .add("bytes", file->bytes_written)
-        .add("reason", reason)
-        .emit();
-    transport_.write_stderr("dropgate: " + file->path + " refused: " + reason + "\n");
-    send_status(id, err == EACCES ? FX_PERMISSION_DENIED : FX_FAILURE,
-                file->path + " refused: " + reason);
+    upload_failed(*file, err);
 }
 
 void SftpServer::on_read(std::uint32_t id, Reader& in) {
@@ -192,10 +199,7 @@ void SftpServer::on_write(std::uint32_t id, Reader& in) {
     std::string_view data = in.bytes();
     if (!file->writing)
         throw StatusError(FX_PERMISSION_DENIED, file->path + " is not open for writing");
-    if (file->deferred_errno)  // reported once, on the next request for this handle
-        throw StatusError(FX_FAILURE,
-                          "upload of " + file->path + " failed: " +
-                              reason_for(*file, std::exchange(file->deferred_errno, 0)));
+    if (file->deferred_errno) upload_failed(*file, file->deferred_errno);
     file->write(offset, data);
     send_status(id, FX_OK, "");
 }
@@ -209,9 +213,9 @@ void SftpServer::on_fstat(std::uint32_t id, Reader& in) {
 }
 
 void SftpServer::on_fsetstat(std::uint32_t id, Reader& in) {
-    OpenFile& file = file_for(in.bytes());
-    check_setstat(in, file.path);
-    send_status(id, FX_OK, "attributes are kept by the store");  // `put -p`: accepted, no effect
+    file_for(in.bytes());
+    skip_attrs(in);  // scp and `put -p` set the mode/times of their upload: accepted, no effect
+    send_status(id, FX_OK, "attributes are kept by the store");
 }
 
 void SftpServer::on_fsync(std::uint32_t id, Reader& in) {

@@ -77,6 +77,7 @@ class SftpServer {
 
     // Handles: lookup that first reports a deferred write error (see handles.hpp).
     OpenFile& file_for(std::string_view handle);
+    [[noreturn]] void upload_failed(OpenFile& file, int err);
     std::string reason_for(const OpenFile& file, int err) const;
     bool accepted_name(std::string_view name) const;
     bool temp_name(std::string_view name) const;
