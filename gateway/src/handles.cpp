@@ -1,5 +1,6 @@
 #include "handles.hpp"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,6 +31,10 @@ int pwrite_all(int fd, const char* data, std::size_t len, std::uint64_t offset) 
 
 }  // namespace
 
+void Mapping::operator()(char* p) const {
+    ::munmap(p, kCoalesce);
+}
+
 void OpenFile::write(std::uint64_t offset, std::string_view data) {
     if (deferred_errno) return;  // the upload already failed; the error is reported next
     bytes_written += data.size();
@@ -46,7 +51,14 @@ void OpenFile::write(std::uint64_t offset, std::string_view data) {
         return;
     }
     if (!pending) {
-        pending = std::make_unique_for_overwrite<char[]>(kCoalesce);
+        void* map = ::mmap(nullptr, kCoalesce, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (map == MAP_FAILED) {  // no memory for coalescing: write through
+            if (int err = pwrite_all(fd.get(), data.data(), data.size(), offset))
+                deferred_errno = err;
+            return;
+        }
+        pending.reset(static_cast<char*>(map));
         ++live_buffers;
     }
     if (pending_len == 0) pending_offset = offset;

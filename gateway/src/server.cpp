@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/crypto.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -120,6 +121,11 @@ class Gateway {
 };
 
 int Gateway::run() {
+    // Initialise OpenSSL once here, so each forked session inherits it instead of redoing it.
+    OPENSSL_init_crypto(
+        OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS | OPENSSL_INIT_LOAD_CONFIG,
+        nullptr);
+    ssh_init();
     std::filesystem::path host_key = ensure_host_key(config_.server.host_key_dir);
     bind_.reset(ssh_bind_new());
     bool no = false;

@@ -46,14 +46,15 @@ const SftpServer::Entry SftpServer::kTable[] = {
 
 namespace {
 
-constexpr std::size_t kInCapacity = 2 * kMaxPacket + 8;  // one full packet plus the next
-constexpr std::size_t kFlushAt = 256 * 1024;             // batch replies up to this size
+constexpr std::size_t kInCapacity = kMaxPacket + 64 * 1024;  // a full packet and then some
+constexpr std::size_t kReadAhead = 128 * 1024;
+constexpr std::size_t kFlushAt = 256 * 1024;  // batch replies up to this size
 
 }  // namespace
 
 SftpServer::SftpServer(Transport& transport, SftpContext context, Jail jail)
     : transport_(transport), ctx_(std::move(context)), jail_(std::move(jail)), writer_(out_) {
-    in_.resize(kInCapacity);
+    in_ = std::make_unique_for_overwrite<std::uint8_t[]>(kInCapacity);
 }
 
 SftpServer::~SftpServer() {
@@ -66,7 +67,7 @@ std::string SftpServer::run() {
     auto last_request = Clock::now();
     for (;;) {
         if (in_begin_ > 0) {  // keep the partial packet at the front
-            std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
+            std::memmove(in_.get(), in_.get() + in_begin_, in_end_ - in_begin_);
             in_end_ -= in_begin_;
             in_begin_ = 0;
         }
@@ -74,26 +75,32 @@ std::string SftpServer::run() {
             idle - std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - last_request);
         if (left.count() <= 0) return "idle timeout";
         int wait_ms = int(std::min<long long>(left.count() * 1000LL, 1000LL * 3600));
-        long n = transport_.read(in_.data() + in_end_, in_.size() - in_end_, wait_ms);
+        // Read what the current packet needs plus a bounded look-ahead: clients with 32 KiB
+        // packets never touch (fault in) the rest of the buffer.
+        std::size_t want = kReadAhead;
+        if (in_end_ >= 4) want = std::max<std::size_t>(want, 4 + Reader(in_.get(), 4).u32());
+        std::size_t limit = std::min(kInCapacity, want);
+        if (limit <= in_end_) limit = std::min(kInCapacity, in_end_ + kReadAhead);
+        long n = transport_.read(in_.get() + in_end_, limit - in_end_, wait_ms);
         if (n < 0) return "client closed the channel";
         if (n == 0) continue;
         in_end_ += std::size_t(n);
         // Drain what libssh already holds: fewer, larger passes over the data.
-        while (in_end_ < in_.size()) {
-            long more = transport_.read_ready(in_.data() + in_end_, in_.size() - in_end_);
+        while (in_end_ < limit) {
+            long more = transport_.read_ready(in_.get() + in_end_, limit - in_end_);
             if (more <= 0) break;
             in_end_ += std::size_t(more);
         }
         last_request = Clock::now();
         while (in_end_ - in_begin_ >= 4) {
-            Reader head(in_.data() + in_begin_, 4);
+            Reader head(in_.get() + in_begin_, 4);
             std::uint32_t len = head.u32();
             if (len == 0 || len > kMaxPacket) {
                 flush_replies();
                 return "packet of " + std::to_string(len) + " bytes exceeds the limit";
             }
             if (in_end_ - in_begin_ < 4 + std::size_t(len)) break;
-            handle_packet(in_.data() + in_begin_ + 4, len);
+            handle_packet(in_.get() + in_begin_ + 4, len);
             in_begin_ += 4 + len;
             if (out_.size() >= kFlushAt && !flush_replies()) return "client stopped reading";
         }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -116,7 +117,7 @@ class SftpServer {
     SftpContext ctx_;
     Jail jail_;
     HandleTable handles_;
-    std::vector<std::uint8_t> in_;
+    std::unique_ptr<std::uint8_t[]> in_;  // not zero-filled: untouched pages cost nothing
     std::size_t in_begin_ = 0, in_end_ = 0;
     std::vector<std::uint8_t> out_;
     sftp::Writer writer_;

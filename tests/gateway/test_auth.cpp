@@ -76,7 +76,7 @@ TEST_CASE("a password from the config logs in and a wrong one is refused") {
     CHECK(result.exit_code == 0);
 }
 
-TEST_CASE("shell and exec requests are refused; only the sftp subsystem is served") {
+TEST_CASE("shell and exec requests are refused, only the sftp subsystem is served") {
     GatewayFixture gw;
     auto args = gw.ssh_args("ssh", "acme");
     args.insert(args.end(), {"acme@127.0.0.1", "cat /etc/passwd"});

@@ -51,7 +51,7 @@ TEST_CASE("OpenSSH sftp: put, ls, get, mkdir and upload-then-rename work for a c
 }
 
 TEST_CASE(
-    "OpenSSH sftp: overwrite, rm, chmod and renaming a bundle are refused; the reason is printed") {
+    "OpenSSH sftp: overwrite, rm, chmod and renaming a bundle are refused, the reason is printed") {
     GatewayFixture gw;
     TempDir local;
     write_file(local / "logs.tgz", "first");
@@ -74,7 +74,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "scp (SFTP mode) uploads and downloads a bundle; a name the store does not accept is refused") {
+    "scp (SFTP mode) uploads and downloads a bundle, a name the store does not accept is refused") {
     GatewayFixture gw;
     TempDir local;
     const std::string bundle = random_bytes(600 * 1024);
