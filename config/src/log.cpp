@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <stdexcept>
 #include <string>
@@ -11,6 +12,10 @@
 namespace dropgate::log {
 
 namespace {
+
+constexpr const char* kLevelVariable = "DROPGATE_LOG_LEVEL";
+
+spdlog::level::level_enum to_spdlog(Level level);
 
 // spdlog gives us level filtering and a thread-safe sink; the JSON (timestamp included) is
 // ours, so the pattern is the bare message.
@@ -20,6 +25,13 @@ spdlog::logger& logger() {
         auto l = std::make_shared<spdlog::logger>("dropgate", sink);
         l->set_pattern("%v");
         l->set_level(spdlog::level::info);
+        // Processes started by `serve --log-level` inherit the level through the environment.
+        if (const char* inherited = std::getenv(kLevelVariable)) {
+            try {
+                l->set_level(to_spdlog(parse_level(inherited)));
+            } catch (const std::invalid_argument&) {
+            }
+        }
         l->flush_on(spdlog::level::trace);
         return l;
     }();
@@ -63,7 +75,10 @@ Level parse_level(std::string_view text) {
                                 "\" (use debug, info, warn or error)");
 }
 
-void set_level(Level level) { logger().set_level(to_spdlog(level)); }
+void set_level(Level level) {
+    logger().set_level(to_spdlog(level));
+    setenv(kLevelVariable, name_of(level), 1);
+}
 
 bool enabled(Level level) { return logger().should_log(to_spdlog(level)); }
 

@@ -1,12 +1,17 @@
 #include "dropgate/metrics.hpp"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
+#include <cstdlib>
 #include <new>
 #include <sstream>
+#include <string>
 #include <system_error>
+
+#include "dropgate/unique_fd.hpp"
 
 namespace dropgate::metrics {
 
@@ -31,6 +36,7 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free,
               "cross-process counters need lock-free atomics");
 
 Counters* g_counters = nullptr;
+constexpr const char* kMetricsFdVariable = "DROPGATE_METRICS_FD";
 
 Counters& counters() {
     if (!g_counters) init();
@@ -41,10 +47,23 @@ Counters& counters() {
 
 void init() {
     if (g_counters) return;
-    void* memory = mmap(nullptr, sizeof(Counters), PROT_READ | PROT_WRITE,
-                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    // A process started by `serve` inherits the counters' memfd and finds it in the environment;
+    // the first process creates it (and exports it for the processes it starts).
+    if (const char* inherited = std::getenv(kMetricsFdVariable)) {
+        int fd = std::atoi(inherited);
+        void* memory = mmap(nullptr, sizeof(Counters), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (memory != MAP_FAILED) {
+            g_counters = static_cast<Counters*>(memory);
+            return;
+        }
+    }
+    UniqueFd fd(memfd_create("dropgate-metrics", 0));
+    if (!fd || ftruncate(fd.get(), sizeof(Counters)) != 0)
+        throw std::system_error(errno, std::generic_category(), "metrics memfd");
+    void* memory = mmap(nullptr, sizeof(Counters), PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
     if (memory == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "metrics mmap");
     g_counters = new (memory) Counters();
+    setenv(kMetricsFdVariable, std::to_string(fd.release()).c_str(), 1);
 }
 
 void connection_accepted() { counters().connections.fetch_add(1, std::memory_order_relaxed); }

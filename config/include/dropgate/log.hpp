@@ -12,6 +12,7 @@ enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
 
 // "debug", "info", "warn", "error"; throws std::invalid_argument otherwise.
 Level parse_level(std::string_view text);
+// Sets the level for this process and the processes it starts (DROPGATE_LOG_LEVEL).
 void set_level(Level level);
 bool enabled(Level level);
 

@@ -1,7 +1,8 @@
 // Service metrics shared by every process of one dropgate service. The counters live in a
-// MAP_SHARED mapping created by init() before `serve` forks the store and the gateway (and the
-// gateway its session processes), so each process bumps the same atomics and the supervisor
-// renders them at /metrics without any IPC. Without init() each process counts for itself.
+// shared memfd mapping: `serve` creates it with init() and its fd is inherited (through the
+// environment variable DROPGATE_METRICS_FD) by the store and gateway processes it starts and by
+// the gateway's session processes, so each bumps the same atomics and the supervisor renders
+// them at /metrics without any IPC. A process started on its own counts for itself.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,8 @@
 
 namespace dropgate::metrics {
 
-// Creates the shared counters; call once, before forking. Idempotent.
+// Maps the inherited counters, or creates them and exports their fd to child processes.
+// Idempotent; called implicitly by the first counter update.
 void init();
 
 void connection_accepted();
