@@ -18,8 +18,9 @@ ChildProcess::ChildProcess(std::string name, const std::vector<std::string>& arg
     pid_ = fork();
     if (pid_ < 0) throw std::system_error(errno, std::generic_category(), "fork " + name_);
     if (pid_ == 0) {
-        // The child must not outlive a supervisor that was SIGKILLed.
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        // A supervisor that dies takes the service down with it, like a crash: the restarted
+        // service's start-up then cleans staging and marks interrupted uploads aborted.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, nullptr);
