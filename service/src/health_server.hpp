@@ -1,0 +1,36 @@
+// The operator's HTTP endpoint: Prometheus text at /metrics, and /healthz answering 200 only
+// while the store and the gateway are both up (503 with what is down otherwise).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "dropgate/config/config.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace dropgate::service {
+
+struct Health {
+    std::atomic<bool> store_up{false};
+    std::atomic<bool> gateway_up{false};
+};
+
+class HealthServer {
+public:
+    // Binds now (throws std::runtime_error naming the endpoint if it cannot), serves in a thread.
+    HealthServer(const config::Endpoint& endpoint, const std::filesystem::path& mount,
+                 const Health& health);
+    ~HealthServer();
+    HealthServer(const HealthServer&) = delete;
+    HealthServer& operator=(const HealthServer&) = delete;
+
+private:
+    std::unique_ptr<httplib::Server> server_;
+    std::thread thread_;
+};
+
+}  // namespace dropgate::service

@@ -1,0 +1,18 @@
+// Side-effect-free readiness probes: is the FUSE store mounted and answering, is the gateway
+// listening. (Connecting to the gateway would count and log a bogus client, so the listening
+// check reads the kernel's socket table instead.)
+#pragma once
+
+#include <filesystem>
+
+#include "dropgate/config/config.hpp"
+
+namespace dropgate::service {
+
+// True if `mount` is a FUSE mount whose daemon answers statfs.
+bool store_mounted(const std::filesystem::path& mount);
+
+// True if some socket is in LISTEN state on the endpoint's TCP port.
+bool port_listening(const config::Endpoint& endpoint);
+
+}  // namespace dropgate::service
