@@ -140,16 +140,15 @@ done
 # --- (c) memory of one uploading session -------------------------------------------------------
 declare -A PSS
 for s in dropgate openssh rclone; do
-    base=$(pss_kib "${SPID[$s]}")
     put "$s" "$WORK/big.tgz" "slow.tgz" -l 80000 &   # 10 MB/s: the session stays busy
     client=$!
     sleep 3
-    if [ "$s" = rclone ]; then  # one process for everything: count what it grew by
-        PSS[$s]=$(( $(pss_kib "${SPID[$s]}") - base ))
+    if [ "$s" = rclone ]; then  # one process serves everything: the whole process while it uploads
+        PSS[$s]=$(pss_kib "${SPID[$s]}")
     else                        # the per-connection processes (sshd: monitor + session child)
         PSS[$s]=$(pss_kib $(descendants "${SPID[$s]}"))
     fi
-    kill "$client" 2>/dev/null; wait "$client" 2>/dev/null || true
+    kill $(descendants "$client") "$client" 2>/dev/null; wait "$client" 2>/dev/null || true
     sleep 0.5
 done
 

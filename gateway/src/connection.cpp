@@ -13,6 +13,7 @@
 
 #include <cstring>
 
+#include "dropgate/metrics.hpp"
 #include "jail.hpp"
 #include "log.hpp"
 #include "sftp_server.hpp"
@@ -39,7 +40,9 @@ State* state_of(void* userdata) {
 }
 
 void auth_log(State* st, const char* event, const char* user, const char* method) {
-    LogLine(event)
+    bool failed = std::strcmp(event, "auth_failure") == 0;
+    if (failed) metrics::auth_failure();
+    LogLine(event, failed ? LogLine::Level::warn : LogLine::Level::info)
         .add("user", user ? user : "")
         .add("method", method)
         .add("remote", st->setup->remote)
@@ -262,7 +265,7 @@ void serve_connection(const ConnectionSetup& setup) {
                                       (setup.auth->any_password() ? SSH_AUTH_METHOD_PASSWORD : 0));
 
     if (ssh_handle_key_exchange(session) != SSH_OK) {
-        LogLine("kex_failed")
+        LogLine("kex_failed", LogLine::Level::warn)
             .add("remote", setup.remote)
             .add("error", ssh_get_error(session))
             .emit();
@@ -304,6 +307,7 @@ void serve_connection(const ConnectionSetup& setup) {
         .add("remote", setup.remote)
         .add("client", client_version)
         .emit();
+    metrics::session_opened();
     std::string why;
     try {
         ChannelTransport transport(st.channel);
@@ -313,6 +317,7 @@ void serve_connection(const ConnectionSetup& setup) {
     } catch (const std::exception& e) {
         why = std::string("session error: ") + e.what();
     }
+    metrics::session_closed();
     LogLine("session_end")
         .add("user", user.name)
         .add("remote", setup.remote)

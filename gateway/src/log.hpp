@@ -1,7 +1,9 @@
-// One JSON object per line on stderr (spec §7): {"ts":..., "event":..., fields...}.
+// The gateway's events, written through dropgate::log (one JSON object per line on stderr,
+// docs/operations.md). A small builder so the hot files need not include nlohmann/json.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -9,7 +11,9 @@ namespace dropgate::gateway {
 
 class LogLine {
   public:
-    explicit LogLine(std::string_view event);
+    enum class Level { info, warn, error };
+    explicit LogLine(std::string_view event, Level level = Level::info);
+    ~LogLine();
     LogLine& add(std::string_view key, std::string_view value);
     LogLine& add(std::string_view key, const char* value) {
         return add(key, std::string_view(value));
@@ -22,14 +26,13 @@ class LogLine {
         return add(key, std::int64_t(value));
     }
     LogLine& add(std::string_view key, int value) { return add(key, std::int64_t(value)); }
-    LogLine& add(std::string_view key, double value);
-    // Writes the line with one write(2), so lines from concurrent sessions never interleave.
     void emit();
 
   private:
-    std::string text_;
+    struct Fields;
+    std::string event_;
+    Level level_;
+    std::unique_ptr<Fields> fields_;
 };
-
-std::string json_escape(std::string_view text);
 
 }  // namespace dropgate::gateway

@@ -24,6 +24,7 @@
 #include "connection.hpp"
 #include "dropgate/gateway/gateway.hpp"
 #include "dropgate/indexer/unique_fd.hpp"
+#include "dropgate/metrics.hpp"
 #include "host_key.hpp"
 #include "log.hpp"
 
@@ -126,6 +127,7 @@ int Gateway::run() {
         OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS | OPENSSL_INIT_LOAD_CONFIG,
         nullptr);
     ssh_init();
+    metrics::init();  // before any fork: session processes share the counters
     std::filesystem::path host_key = ensure_host_key(config_.server.host_key_dir);
     bind_.reset(ssh_bind_new());
     bool no = false;
@@ -216,7 +218,7 @@ void Gateway::spawn(UniqueFd client) {
     // The child inherits the socket and bind; it resets the rest (connection.cpp).
     pid_t pid = ::fork();
     if (pid < 0) {
-        LogLine("fork_failed").add("error", std::strerror(errno)).emit();
+        LogLine("fork_failed", LogLine::Level::error).add("error", std::strerror(errno)).emit();
         return;
     }
     if (pid == 0) {
@@ -233,6 +235,7 @@ void Gateway::spawn(UniqueFd client) {
         setup.control_fd = theirs.release();
         serve_connection(setup);
     }
+    metrics::connection_accepted();
     LogLine("connection").add("remote", setup.remote).add("pid", std::int64_t(pid)).emit();
     children_[pid] = Child{std::move(ours), {}};
 }
@@ -269,7 +272,7 @@ void Gateway::reap() {
         auto it = children_.find(pid);
         if (it == children_.end()) continue;
         if (WIFSIGNALED(status) && WTERMSIG(status) != SIGALRM)
-            LogLine("session_crashed")
+            LogLine("session_crashed", LogLine::Level::error)
                 .add("pid", std::int64_t(pid))
                 .add("signal", WTERMSIG(status))
                 .add("user", it->second.user)

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "attrs.hpp"
+#include "dropgate/metrics.hpp"
 #include "log.hpp"
 #include "sftp_server.hpp"
 
@@ -34,7 +35,7 @@ std::string random_hex(std::size_t bytes) {
 
 void tag(int fd, const char* name, const std::string& value, const std::string& path) {
     if (::fsetxattr(fd, name, value.data(), value.size(), 0) != 0 && errno != ENOTSUP)
-        LogLine("xattr_failed")
+        LogLine("xattr_failed", LogLine::Level::warn)
             .add("path", path)
             .add("name", name)
             .add("error", std::strerror(errno))
@@ -59,7 +60,7 @@ void SftpServer::upload_failed(OpenFile& file, int err) {
     if (!file.reported) {
         file.reported = true;
         transport_.write_stderr("dropgate: " + file.path + " refused: " + reason + "\n");
-        LogLine("upload_refused")
+        LogLine("upload_refused", LogLine::Level::warn)
             .add("user", ctx_.user)
             .add("path", file.path)
             .add("upload_id", file.upload_id)
@@ -201,6 +202,7 @@ void SftpServer::on_write(std::uint32_t id, Reader& in) {
         throw StatusError(FX_PERMISSION_DENIED, file->path + " is not open for writing");
     if (file->deferred_errno) upload_failed(*file, file->deferred_errno);
     file->write(offset, data);
+    metrics::bytes_received(data.size());
     send_status(id, FX_OK, "");
 }
 

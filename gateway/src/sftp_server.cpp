@@ -273,7 +273,7 @@ void SftpServer::end_uploads() {
         static const char one[] = "1";
         if (::fsetxattr(file->fd.get(), "user.dropgate.aborted", one, 1, 0) != 0 &&
             errno != ENOTSUP)
-            LogLine("xattr_failed")
+            LogLine("xattr_failed", LogLine::Level::warn)
                 .add("path", file->path)
                 .add("error", std::strerror(errno))
                 .emit();
