@@ -328,6 +328,18 @@ def cmd_auth_fails(args):
         t.close()
 
 
+def cmd_vanish(args):
+    """Uploads part of a file and drops the connection without CLOSE."""
+    c = Raw(args)
+    h = c.open("/gone.tgz", WRITE | CREAT | TRUNC)
+    check(isinstance(h, bytes), "open for upload")
+    for off in range(0, 200000, 32768):
+        c.send(FXP["WRITE"], s(h) + u64(off) + s(b"x" * 32768))
+    for off in range(0, 200000, 32768):
+        c.recv()
+    c.transport.sock.close()  # no CLOSE, no channel close: the client just vanishes
+
+
 def cmd_hold(args):
     """Opens a session and holds it until stdin closes (for session-limit tests)."""
     c = Raw(args)

@@ -1,11 +1,13 @@
 // Real clients against the real gateway: OpenSSH sftp and scp, sshfs for support, and a
 // refusal at CLOSE reaching the user's terminal.
 #include <sys/mount.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "gateway_fixture.hpp"
 
@@ -144,4 +146,42 @@ TEST_CASE("an upload the store cannot take fails with the reason on the sftp cli
     CHECK_THAT(result.err,
                Catch::Contains("dropgate: /big.tgz refused: no space left on the store"));
     CHECK_THAT(gw.log(), Catch::Contains("\"event\":\"upload_refused\""));
+}
+
+namespace {
+
+std::string xattr(const std::filesystem::path& file, const char* name) {
+    char value[256];
+    ssize_t n = ::getxattr(file.c_str(), name, value, sizeof value);
+    return n < 0 ? std::string() : std::string(value, std::size_t(n));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "uploads are tagged with upload id, remote and client version, and marked aborted when the "
+    "client vanishes") {
+    GatewayFixture gw;
+    TempDir local;
+    write_file(local / "ok.tgz", "complete upload");
+    REQUIRE(gw.sftp("acme", "put " + (local / "ok.tgz").string() + "\n").exit_code == 0);
+    const auto ok = gw.store() / "acme/ok.tgz";
+    if (::getxattr(ok.c_str(), "user.dropgate.upload_id", nullptr, 0) < 0 && errno == ENOTSUP) {
+        WARN("the test directory's filesystem has no user xattrs; nothing to check");
+        return;
+    }
+    CHECK(xattr(ok, "user.dropgate.upload_id").size() == 32);
+    CHECK_THAT(xattr(ok, "user.dropgate.remote"), Catch::StartsWith("127.0.0.1:"));
+    CHECK_THAT(xattr(ok, "user.dropgate.client_version"), Catch::StartsWith("SSH-2.0-OpenSSH"));
+    CHECK(xattr(ok, "user.dropgate.aborted").empty());
+
+    auto vanish = gw.probe({"vanish"});
+    INFO(vanish.out << vanish.err << gw.log());
+    REQUIRE(vanish.exit_code == 0);
+    const auto gone = gw.store() / "acme/gone.tgz";
+    for (int i = 0; i < 200 && gw.log().find("upload_aborted") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    CHECK(xattr(gone, "user.dropgate.aborted") == "1");
+    CHECK(std::filesystem::file_size(gone) == 7 * 32768);  // every WRITE answered was kept
+    CHECK_THAT(gw.log(), Catch::Contains("\"event\":\"upload_aborted\""));
 }
