@@ -16,6 +16,7 @@
 #include "dropgate/metrics.hpp"
 #include "jail.hpp"
 #include "log.hpp"
+#include "sandbox.hpp"
 #include "sftp_server.hpp"
 
 namespace dropgate::gateway {
@@ -297,7 +298,8 @@ void serve_connection(const ConnectionSetup& setup) {
         disconnect(session, why);
     }
     // From here on the process serves one authenticated user: it can never gain privileges.
-    ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (std::string problem = restrict_session(); !problem.empty())
+        LogLine("sandbox_incomplete", LogLine::Level::warn).add("problem", problem).emit();
     timeout = 0;  // blocking channel writes wait for the client's window instead of giving up
     ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &timeout);
 

@@ -149,3 +149,17 @@ TEST_CASE("SIGTERM stops accepting, lets the running session finish, and exits 0
     CHECK(gw.stop() == 0);
     CHECK_THAT(gw.log(), Catch::Contains("\"event\":\"stopped\""));
 }
+
+TEST_CASE("an authenticated session process runs with no_new_privs and a seccomp filter") {
+    GatewayFixture gw;
+    HeldSession held(gw, "acme");
+    REQUIRE_THAT(held.first_line(), Catch::StartsWith("ready"));
+    std::string children = dropgate::test::read_file(
+        "/proc/" + std::to_string(gw.pid()) + "/task/" + std::to_string(gw.pid()) + "/children");
+    INFO("session processes: " << children);
+    REQUIRE_FALSE(children.empty());
+    std::string status =
+        dropgate::test::read_file("/proc/" + children.substr(0, children.find(' ')) + "/status");
+    CHECK_THAT(status, Catch::Contains("NoNewPrivs:\t1"));
+    CHECK_THAT(status, Catch::Contains("Seccomp:\t2"));
+}
