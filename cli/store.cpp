@@ -13,14 +13,14 @@ void add_store(CLI::App& app) {
     struct Flags {
         std::string config;
         std::string log_level = "info";
-        bool no_writeback = false;
+        bool writeback = false;
     };
     auto flags = std::make_shared<Flags>();
     cmd->add_option("-c,--config", flags->config, "Config file")->required();
     cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error")
         ->capture_default_str();
-    cmd->add_flag("--no-writeback-cache", flags->no_writeback,
-                  "Send every write(2) to the store as it is made (slower for small writes)");
+    cmd->add_flag("--writeback-cache", flags->writeback,
+                  "Let the kernel batch small writes (faster for small writes, slower close)");
     cmd->callback([flags] {
         try {
             log::set_level(log::parse_level(flags->log_level));
@@ -30,7 +30,7 @@ void add_store(CLI::App& app) {
         config::Config config = config::load(flags->config);
         fs::MountSettings settings;
         settings.mountpoint = config.store.mount;
-        settings.writeback_cache = !flags->no_writeback;
+        settings.writeback_cache = flags->writeback;
         std::error_code error;
         std::filesystem::create_directories(settings.mountpoint, error);
         if (error)

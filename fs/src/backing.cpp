@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <system_error>
 
@@ -94,13 +95,25 @@ int Backing::make_parents(const std::string& rel) {
 //  - after the commit: done; close() returns 0 only now.
 // So an `accepted` row always has its file, and a file in bundles/ is always complete.
 int Backing::publish(Upload& upload, const std::string& rel) {
+    using Clock = std::chrono::steady_clock;
+    auto ms = [](Clock::time_point a, Clock::time_point b) {
+        return std::chrono::duration<double, std::milli>(b - a).count();
+    };
+    const auto t0 = Clock::now();
     ::fchmod(upload.fd(), 0444);  // bundles are read-only on the backing filesystem as well
     if (::fsync(upload.fd()) != 0) return errno;
+    const auto t1 = Clock::now();
     if (int error = make_parents(rel)) return error;
     if (::renameat2(staging_.get(), upload.id.c_str(), bundles_.get(), rel.c_str(),
                     RENAME_NOREPLACE) != 0)
         return errno;
-    return fsync_directory(bundles_.get(), parent_of(rel));
+    const auto t2 = Clock::now();
+    int error = fsync_directory(bundles_.get(), parent_of(rel));
+    log::debug("publish_timing", {{"upload_id", upload.id},
+                                  {"fsync_ms", ms(t0, t1)},
+                                  {"rename_ms", ms(t1, t2)},
+                                  {"dir_fsync_ms", ms(t2, Clock::now())}});
+    return error;
 }
 
 void Backing::recover(Judge& judge) {

@@ -44,7 +44,10 @@ int StoreFs::conclude(Upload& upload) {
             upload, error,
             error == ENOSPC ? "disk full" : std::string("write failed: ") + std::strerror(error));
     }
+    const auto judge_start = std::chrono::steady_clock::now();
     const auto& verdict = upload.judge();
+    upload.judge_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - judge_start).count();
     if (!verdict.accepted)
         return refuse(upload, verdict.error ? verdict.error : EBADMSG, verdict.reason);
     switch (classify_name(base_name_of(upload.path), config_.store)) {
@@ -74,6 +77,7 @@ int StoreFs::publish(Upload& upload, const std::string& path) {
     }
     auto row = row_for(upload, indexer::UploadStatus::accepted, "");
     xattr::store(upload.fd(), xattr::bundle_attributes(row));  // best effort: the row is the truth
+    const auto publish_start = std::chrono::steady_clock::now();
     if (int error = backing_.publish(upload, rel)) {
         if (error == EEXIST)
             return refuse(upload, EEXIST,
@@ -87,6 +91,12 @@ int StoreFs::publish(Upload& upload, const std::string& path) {
         log::error("index_commit_failed", {{"upload_id", row.upload_id}, {"error", e.what()}});
     }
     upload.state = Upload::State::published;
+    log::debug("verdict_timing",
+               {{"upload_id", row.upload_id},
+                {"judge_ms", upload.judge_seconds * 1e3},
+                {"publish_ms", std::chrono::duration<double, std::milli>(
+                                   std::chrono::steady_clock::now() - publish_start)
+                                   .count()}});
     forget_live(upload, &rel);
     log_outcome(row, 0);
     return 0;

@@ -54,7 +54,8 @@ class Upload {
 
     indexer::Verdict verdict;  // valid once judged
     bool judged = false;
-    int write_error = 0;  // first failed write (ENOSPC, EIO): the upload cannot be accepted
+    double judge_seconds = 0;  // finishing the check at close (should be ~0: it streamed)
+    int write_error = 0;       // first failed write (ENOSPC, EIO): the upload cannot be accepted
     std::chrono::steady_clock::time_point held_since{};
 
     // Tags set with setxattr before close (user.dropgate.*).
@@ -73,7 +74,8 @@ class Upload {
     std::uint64_t size_ = 0;                        // highest byte written
     std::map<std::uint64_t, std::uint64_t> ahead_;  // written ranges beyond fed_ (start -> end)
     bool rescan_ = false;  // validated bytes were changed: re-read the whole file at close
-    std::uint64_t writeback_started_ = 0;
+    std::uint64_t writeback_started_ = 0;  // writeback started for [0, writeback_started_)
+    std::uint64_t durable_ = 0;            // fdatasync'ed through here
 };
 
 }  // namespace dropgate::fs

@@ -5,6 +5,7 @@
 #include <sys/xattr.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "dropgate/log.hpp"
@@ -153,7 +154,15 @@ void StoreFs::flush(fuse_req_t req, fuse_file_info* fi) {
                                     abort(upload, "the client went away (user.dropgate.aborted)"));
     if (exiting_on_signal(pid))
         return (void)fuse_reply_err(req, abort(upload, "the writer was killed by a signal"));
-    fuse_reply_err(req, conclude(upload));
+    const auto start = std::chrono::steady_clock::now();
+    int error = conclude(upload);
+    log::debug(
+        "flush_verdict",
+        {{"upload_id", upload.id},
+         {"errno", error},
+         {"ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count()}});
+    fuse_reply_err(req, error);
 }
 
 void StoreFs::release(fuse_req_t req, fuse_file_info* fi) {

@@ -12,7 +12,9 @@ struct MountSettings {
     std::filesystem::path mountpoint;  // absolute
     bool read_only = false;            // the support view: all customers, every write EROFS
     bool foreground = true;            // false: daemonize once mounted (read-only view only)
-    bool writeback_cache = true;       // let the kernel batch small writes into large WRITEs
+    // Let the kernel batch small writes into large WRITEs. Off by default: the kernel then holds
+    // tens of MiB of dirty pages that it sends only at close, which delays the verdict.
+    bool writeback_cache = false;
     unsigned max_idle_threads = 10;
 };
 
