@@ -176,7 +176,8 @@ std::vector<UploadStats> Index::stats(const UploadFilter& filter) const {
         impl_->stats,
         "SELECT u.customer, u.status, count(*), sum(u.bytes), sum(u.uncompressed_bytes), "
         "sum(u.member_count) FROM uploads u WHERE" DROPGATE_FILTER
-        "GROUP BY u.customer, u.status ORDER BY u.customer, u.status");
+        "GROUP BY u.customer, u.status ORDER BY u.customer, "
+        "CASE u.status WHEN 'accepted' THEN 0 WHEN 'rejected' THEN 1 ELSE 2 END");
     bind_filter(stmt, 1, filter);
     std::vector<UploadStats> rows;
     while (stmt.step()) {

@@ -141,7 +141,8 @@ class Index {
     // in bundles matching the filter; ordered by bundle, then archive order.
     void find_members(std::string_view glob, const UploadFilter& filter,
                       const std::function<void(const FoundMember&)>& fn) const;
-    // Counts and bytes per (customer, status), customers in name order.
+    // Counts and bytes per (customer, status): customers in name order, then accepted, rejected,
+    // aborted.
     std::vector<UploadStats> stats(const UploadFilter& filter = {}) const;
 
     // verify --repair: marks an accepted row's file as missing since `when` (kept if already
