@@ -51,6 +51,7 @@ sqlite::Db open_writable(const std::filesystem::path& database) {
     }
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");
+    db.exec("PRAGMA cache_size = -65536");
     return db;
 }
 
@@ -146,9 +147,13 @@ std::int64_t Index::record(const UploadRecord& upload, const MemberSpool* member
                 impl_->prepared(impl_->select_path, "SELECT id FROM member_paths WHERE path = ?1");
             auto& insert_path =
                 impl_->prepared(impl_->insert_path, "INSERT INTO member_paths (path) VALUES (?1)");
+            // New paths get their trigram entries in one statement after the loop: one pass
+            // through the FTS5 module rather than one virtual-table call per path.
             auto& insert_trigram =
                 impl_->prepared(impl_->insert_trigram,
-                                "INSERT INTO member_paths_trigram (rowid, path) VALUES (?1, ?2)");
+                                "INSERT INTO member_paths_trigram (rowid, path) "
+                                "SELECT id, path FROM member_paths WHERE id >= ?1 ORDER BY id");
+            std::int64_t first_new_path = 0;
             auto& insert_member = impl_->prepared(
                 impl_->insert_member,
                 "INSERT INTO members (upload_id, path, path_id, type, size, mode, mtime, uid, gid, "
@@ -164,7 +169,7 @@ std::int64_t Index::record(const UploadRecord& upload, const MemberSpool* member
                     select_path.reset();
                     insert_path.bind(1, m.path).run();
                     path_id = sqlite3_last_insert_rowid(db.get());
-                    insert_trigram.bind(1, path_id).bind(2, m.path).run();
+                    if (first_new_path == 0) first_new_path = path_id;
                 }
                 insert_member.bind(1, id).bind(2, m.path).bind(3, path_id);
                 insert_member.bind(4, std::string_view(&m.type, 1));
@@ -178,6 +183,7 @@ std::int64_t Index::record(const UploadRecord& upload, const MemberSpool* member
                 insert_member.bind(14, static_cast<std::int64_t>(m.data_offset));
                 insert_member.run();
             });
+            if (first_new_path != 0) insert_trigram.bind(1, first_new_path).run();
         }
         transaction.commit();
         return id;
