@@ -1,0 +1,175 @@
+#include "service_fixture.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+namespace dropgate::test {
+
+namespace {
+
+const char* kSshOptions =
+    "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes "
+    "-o LogLevel=ERROR";
+
+}  // namespace
+
+int free_port() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    socklen_t length = sizeof address;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    close(fd);
+    return ntohs(address.sin_port);
+}
+
+std::string sha256_of(const std::filesystem::path& file) {
+    auto r = run({"sha256sum", file.string()});
+    REQUIRE(r.exit_code == 0);
+    return r.out.substr(0, 64);
+}
+
+std::string make_bundle(const std::filesystem::path& file, std::size_t bytes) {
+    std::ostringstream script;
+    script << "set -e; src=$(mktemp -d); mkdir -p $src/var/log; "
+           << "for i in $(seq 1 200); do echo \"2026-11-23T10:00:$i host$i app[$i]: request id=$i "
+              "status=ok\"; done > $src/var/log/app.log; "
+           << "head -c " << bytes / 2 << " /dev/urandom > $src/core.bin; "
+           << "yes 'log line with some repetition' | head -c " << bytes << " > $src/var/log/big.log; "
+           << "tar -C $src -cf - . | gzip -1 > '" << file.string() << "'; rm -rf $src";
+    auto r = sh(script.str());
+    REQUIRE(r.exit_code == 0);
+    return sha256_of(file);
+}
+
+Service::Service(const std::string& extra_store_config) {
+    ssh_port_ = free_port();
+    metrics_port_ = free_port();
+    std::filesystem::create_directories(dir_ / "keys");
+    for (const char* user : {"acme", "help"}) {
+        auto r = run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", user, "-f",
+                      (dir_ / "keys" / user).string()});
+        REQUIRE(r.exit_code == 0);
+    }
+    write_file(config_file(), "[server]\nlisten = [\"127.0.0.1:" + std::to_string(ssh_port_) +
+                                  "\"]\nidle_timeout = \"5m\"\n"
+                                  "[store]\nroot = \"data\"\nmount = \"store\"\n" +
+                                  extra_store_config +
+                                  "\n[metrics]\nlisten = \"127.0.0.1:" +
+                                  std::to_string(metrics_port_) +
+                                  "\"\n"
+                                  "[[user]]\nname = \"acme\"\nrole = \"customer\"\n"
+                                  "authorized_keys = \"keys/acme.pub\"\n"
+                                  "[[user]]\nname = \"help\"\nrole = \"support\"\n"
+                                  "authorized_keys = \"keys/help.pub\"\n");
+}
+
+Service::~Service() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+    }
+    // A killed store leaves a dead mount behind; never leave it for the next test.
+    sh("fusermount3 -u -z '" + mount().string() + "' 2>/dev/null; umount -l '" + mount().string() +
+       "' 2>/dev/null; true");
+}
+
+void Service::start(const std::vector<std::string>& extra_args) {
+    REQUIRE(pid_ < 0);
+    std::filesystem::create_directories(mount());
+    pid_ = fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+        int log = open((dir_ / "serve.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(log, 2);
+        dup2(log, 1);
+        std::vector<std::string> argv{dropgate_bin(), "serve", "-c", config_file().string()};
+        argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+        std::vector<char*> raw;
+        for (auto& a : argv) raw.push_back(a.data());
+        raw.push_back(nullptr);
+        execv(raw[0], raw.data());
+        _exit(127);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (log().find("\"service_ready\"") == std::string::npos) {
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            FAIL("dropgate serve exited during start-up:\n" << log());
+        }
+        if (std::chrono::steady_clock::now() > deadline) FAIL("serve not ready:\n" << log());
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+int Service::wait_exit(std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return -1;
+}
+
+int Service::stop(std::chrono::seconds timeout) {
+    if (pid_ < 0) return -1;
+    ::kill(pid_, SIGTERM);
+    return wait_exit(timeout);
+}
+
+void Service::kill9() {
+    ::kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+pid_t Service::part_pid(const std::string& key) const {
+    std::istringstream lines(log());
+    for (std::string line; std::getline(lines, line);) {
+        if (line.find("\"service_ready\"") == std::string::npos) continue;
+        return nlohmann::json::parse(line).at(key).get<pid_t>();
+    }
+    return -1;
+}
+
+RunResult Service::sftp(const std::string& user, const std::string& batch) const {
+    return sh(std::string("sftp ") + kSshOptions + " -i '" + key(user).string() + "' -P " +
+                  std::to_string(ssh_port_) + " -b - " + user + "@127.0.0.1",
+              batch);
+}
+
+RunResult Service::scp_upload(const std::string& user, const std::filesystem::path& file,
+                              const std::string& remote) const {
+    return sh(std::string("scp ") + kSshOptions + " -i '" + key(user).string() + "' -P " +
+              std::to_string(ssh_port_) + " '" + file.string() + "' " + user + "@127.0.0.1:" + remote);
+}
+
+RunResult Service::query(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv{dropgate_bin(), "query", "-c", config_file().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+}
+
+std::string Service::log() const {
+    std::error_code ec;
+    if (!std::filesystem::exists(dir_ / "serve.log", ec)) return {};
+    return read_file(dir_ / "serve.log");
+}
+
+}  // namespace dropgate::test

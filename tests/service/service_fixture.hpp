@@ -1,0 +1,61 @@
+// A real `dropgate serve` on loopback ports in a temporary directory, with a customer "acme"
+// and a support user "help", each with a fresh key pair. Stopped (and its mount cleaned up)
+// when the object goes away, even if the test failed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace dropgate::test {
+
+class Service {
+public:
+    explicit Service(const std::string& extra_store_config = "");
+    ~Service();
+
+    // Starts `dropgate serve` and waits for its "service_ready" log line (fails the test if not).
+    void start(const std::vector<std::string>& extra_args = {});
+    // SIGTERM and wait; returns the exit status.
+    int stop(std::chrono::seconds timeout = std::chrono::seconds(60));
+    void kill9();
+    // Waits for serve to exit by itself; returns its status or -1 on timeout.
+    int wait_exit(std::chrono::seconds timeout);
+    pid_t pid() const { return pid_; }
+    // The pid of a part from the service_ready line ("store_pid" / "gateway_pid").
+    pid_t part_pid(const std::string& key) const;
+
+    // `sftp -b -` as `user` with the given batch; returns exit code and output.
+    RunResult sftp(const std::string& user, const std::string& batch) const;
+    RunResult scp_upload(const std::string& user, const std::filesystem::path& file,
+                         const std::string& remote) const;
+    RunResult query(const std::vector<std::string>& args) const;
+    std::string log() const;
+
+    const TempDir& dir() const { return dir_; }
+    std::filesystem::path config_file() const { return dir_ / "dropgate.toml"; }
+    std::filesystem::path root() const { return dir_ / "data"; }
+    std::filesystem::path mount() const { return dir_ / "store"; }
+    std::filesystem::path key(const std::string& user) const { return dir_ / ("keys/" + user); }
+    int ssh_port() const { return ssh_port_; }
+    int metrics_port() const { return metrics_port_; }
+
+private:
+    TempDir dir_;
+    int ssh_port_ = 0;
+    int metrics_port_ = 0;
+    pid_t pid_ = -1;
+};
+
+// A port nobody listens on right now.
+int free_port();
+// Writes a valid bundle of about `bytes` (mixed text and random data) and returns its SHA-256.
+std::string make_bundle(const std::filesystem::path& file, std::size_t bytes);
+std::string sha256_of(const std::filesystem::path& file);
+
+}  // namespace dropgate::test
