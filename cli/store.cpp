@@ -1,11 +1,43 @@
+// `dropgate store -c CONFIG`: the write-enabled FUSE store at store.mount, in the foreground.
+#include <filesystem>
+
 #include "command.hpp"
+#include "dropgate/config/config.hpp"
+#include "dropgate/fs/store.hpp"
+#include "dropgate/log.hpp"
 
 namespace dropgate::cli {
 
 void add_store(CLI::App& app) {
     auto* cmd = app.add_subcommand("store", "Run the write-enabled FUSE store in the foreground");
-    cmd->allow_extras();
-    cmd->callback([] { throw std::runtime_error("'store' is not implemented yet"); });
+    struct Flags {
+        std::string config;
+        std::string log_level = "info";
+        bool writeback = false;
+    };
+    auto flags = std::make_shared<Flags>();
+    cmd->add_option("-c,--config", flags->config, "Config file")->required();
+    cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error")
+        ->capture_default_str();
+    cmd->add_flag("--writeback-cache", flags->writeback,
+                  "Let the kernel batch small writes (faster for small writes, slower close)");
+    cmd->callback([flags] {
+        try {
+            log::set_level(log::parse_level(flags->log_level));
+        } catch (const std::invalid_argument& e) {
+            throw UserError(e.what());
+        }
+        config::Config config = config::load(flags->config);
+        fs::MountSettings settings;
+        settings.mountpoint = config.store.mount;
+        settings.writeback_cache = flags->writeback;
+        std::error_code error;
+        std::filesystem::create_directories(settings.mountpoint, error);
+        if (error)
+            throw UserError("cannot create mountpoint " + settings.mountpoint.string() + ": " +
+                            error.message());
+        if (int status = fs::run(config, settings); status != 0) throw ExitStatus(status);
+    });
 }
 
 }  // namespace dropgate::cli

@@ -37,7 +37,7 @@ std::string password_hash(const std::string& password) {
 
 }  // namespace
 
-GatewayFixture::GatewayFixture(GatewayOptions options) {
+GatewayFixture::GatewayFixture(GatewayOptions options) : with_store_(options.with_store) {
     std::filesystem::create_directories(dir_ / "keys");
     std::filesystem::create_directories(store() / "acme");
     std::filesystem::create_directories(store() / "other");
@@ -75,11 +75,11 @@ bool GatewayFixture::start(const GatewayOptions& options) {
         int log_fd = ::open((dir_ / "gateway.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         ::dup2(log_fd, STDERR_FILENO);
         ::setpgid(0, 0);
-        ::execl(dropgate_bin().c_str(), "dropgate", "gateway", "-c",
+        ::execl(dropgate_bin().c_str(), "dropgate", with_store_ ? "serve" : "gateway", "-c",
                 (dir_ / "dropgate.toml").c_str(), static_cast<char*>(nullptr));
         ::_exit(127);
     }
-    for (int i = 0; i < 200; ++i) {  // wait until it listens, or notice that it died
+    for (int i = 0; i < 600; ++i) {  // wait until it listens, or notice that it died
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
@@ -109,6 +109,10 @@ int GatewayFixture::stop() {
 }
 
 GatewayFixture::~GatewayFixture() {
+    if (with_store_) {  // a clean stop unmounts the store; a lazy unmount covers the rest
+        stop();
+        run({"fusermount3", "-u", "-z", store().string()});
+    }
     if (pid_ > 0) {
         ::kill(-pid_, SIGKILL);  // the whole group: the parent and every session process
         int status = 0;

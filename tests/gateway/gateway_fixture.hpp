@@ -18,6 +18,9 @@ struct GatewayOptions {
     std::string max_sessions_per_user = "20";
     std::string idle_timeout = "15m";
     std::string login_grace_time = "30s";
+    // Run `dropgate serve` (the real FUSE store mounted at store.mount, plus this gateway)
+    // instead of the gateway alone on a plain directory.
+    bool with_store = false;
 };
 
 class GatewayFixture {
@@ -49,6 +52,7 @@ class GatewayFixture {
     TempDir dir_;
     int port_ = 0;
     pid_t pid_ = -1;
+    bool with_store_ = false;
 };
 
 }  // namespace dropgate::test

@@ -1,0 +1,108 @@
+#!/bin/bash
+# Store write path: a ~1 GiB bundle written through the FUSE store vs straight into the backing
+# directory (same disk, with fsync, as the store makes it durable before close returns), and the
+# close() latency of that upload (the verdict) vs `gzip -t` of the same file (what a re-read
+# validation at close would cost). Prints `measure dropgate anchor ratio target` lines.
+# Usage: bench/store.sh [BUILD_DIR]   (needs root and /dev/fuse)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+dropgate=${1:-$here/build}/cli/dropgate
+cache=${DROPGATE_BENCH_CACHE:-/tmp/dropgate-bench}
+bundle=$cache/bundle-1g.tgz
+mkdir -p "$cache"
+
+if [ ! -s "$bundle" ]; then
+    echo "generating $bundle (once)..." >&2
+    src=$(mktemp -d "$cache/src.XXXXXX")
+    python3 - "$src" <<'PY'
+import os, random, sys
+root = sys.argv[1]
+random.seed(7)
+levels = ["INFO", "WARN", "ERROR", "DEBUG"]
+words = "connection pool worker request latency timeout retry cache flush disk queue".split()
+for n in range(40):
+    with open(f"{root}/service-{n:02}.log", "w") as f:
+        for i in range(250_000):
+            f.write(f"2026-11-23T10:{i // 6000 % 60:02}:{i // 100 % 60:02}.{i % 1000:03}Z {random.choice(levels)} "
+                    f"[{random.choice(words)}-{random.randrange(64)}] {' '.join(random.choices(words, k=8))} "
+                    f"id={random.getrandbits(64):016x}\n")
+for n in range(7):
+    with open(f"{root}/core-{n}.bin", "wb") as f:
+        f.write(os.urandom(128 << 20))
+PY
+    tar -C "$src" -cf - . | pigz -6 > "$bundle.tmp"
+    mv "$bundle.tmp" "$bundle"
+    rm -rf "$src"
+fi
+size=$(stat -c %s "$bundle")
+
+work=$(mktemp -d /tmp/dropgate-bench-store.XXXXXX)
+store_pid=
+cleanup() {
+    [ -n "$store_pid" ] && kill "$store_pid" 2>/dev/null && wait "$store_pid" 2>/dev/null
+    mountpoint -q "$work/mnt" && fusermount3 -u "$work/mnt"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+[ -n "${DROPGATE_BENCH_KEEP_LOG:-}" ] && trap "cp \"\$work/store.log\" \"$DROPGATE_BENCH_KEEP_LOG\"; cleanup" EXIT
+ssh-keygen -q -t ed25519 -N '' -f "$work/key"
+cat > "$work/dropgate.toml" <<TOML
+[server]
+host_key_dir = "keys"
+[store]
+root = "root"
+mount = "mnt"
+[index]
+database = "root/index.sqlite3"
+[[user]]
+name = "bench"
+role = "customer"
+keys = ["$(cat "$work/key.pub")"]
+TOML
+"$dropgate" store -c "$work/dropgate.toml" ${DROPGATE_STORE_ARGS:-} 2> "$work/store.log" &
+store_pid=$!
+for _ in $(seq 100); do mountpoint -q "$work/mnt" && break; sleep 0.1; done
+mountpoint -q "$work/mnt"
+
+# Writes FILE to DEST in 1 MiB writes; prints total seconds (open..close) and close() seconds.
+write_timed() {
+    python3 - "$1" "$2" <<'PY'
+import os, sys, time
+src, dest = sys.argv[1], sys.argv[2]
+data = open(src, "rb")
+start = time.monotonic()
+fd = os.open(dest, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644)
+while chunk := data.read(1 << 20):
+    os.write(fd, chunk)
+before_close = time.monotonic()
+if not dest.startswith(sys.argv[1] + "/mnt"):
+    pass
+try:
+    if "/mnt/" not in dest:
+        os.fsync(fd)  # the anchor: same durability as the store's accepted close
+    os.close(fd)
+except OSError as e:
+    print("close failed:", e, file=sys.stderr); sys.exit(1)
+end = time.monotonic()
+print(f"{end - start:.4f} {end - before_close:.4f}")
+PY
+}
+
+cat "$bundle" > /dev/null  # page cache: both runs read from memory
+sync
+read -r anchor_total _ < <(write_timed "$bundle" "$work/root/anchor.tgz")
+rm -f "$work/root/anchor.tgz"
+sync
+read -r store_total store_close < <(write_timed "$bundle" "$work/mnt/bench/bundle.tgz")
+start=$(date +%s.%N)
+gzip -t "$bundle"
+end=$(date +%s.%N)
+gzip_t=$(echo "$end - $start" | bc -l)
+
+grep -q upload_accepted "$work/store.log" || { echo "bundle was not accepted:" >&2; cat "$work/store.log" >&2; exit 1; }
+mib=$((size >> 20))
+awk -v s="$store_total" -v a="$anchor_total" -v m="$mib" -v c="$store_close" -v g="$gzip_t" 'BEGIN {
+    printf "%-44s %10s %10s %7s %s\n", "measure", "dropgate", "anchor", "ratio", "target"
+    printf "%-44s %10.0f %10.0f %7.2f %s\n", "write " m " MiB bundle, MB/s (anchor: ext4+fsync)", m*1.048576/s, m*1.048576/a, a/s, ">= 0.5"
+    printf "%-44s %10.1f %10.1f %7.3f %s\n", "close() verdict ms (anchor: gzip -t)", c*1000, g*1000, c/g, "<= 50 ms"
+}'

@@ -1,0 +1,183 @@
+// How an upload ends: published (accepted), held (a judged temp-suffix name), refused
+// (rejected) or aborted. Each outcome commits its index row and logs one line.
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "dropgate/log.hpp"
+#include "dropgate/metrics.hpp"
+#include "names.hpp"
+#include "store_fs.hpp"
+#include "xattrs.hpp"
+
+namespace dropgate::fs {
+
+namespace {
+
+void log_outcome(const indexer::UploadRecord& row, int error) {
+    nlohmann::ordered_json fields = {{"upload_id", row.upload_id},
+                                     {"customer", row.customer},
+                                     {"path", row.path},
+                                     {"remote", row.remote},
+                                     {"bytes", row.bytes}};
+    if (!row.sha256.empty()) fields["sha256"] = row.sha256;
+    if (row.status == indexer::UploadStatus::accepted) fields["members"] = row.member_count;
+    if (!row.reason.empty()) fields["reason"] = row.reason;
+    if (error) fields["errno"] = std::strerror(error);
+    fields["duration_s"] = std::chrono::duration<double>(row.finished_at - row.started_at).count();
+    std::string event = "upload_" + std::string(indexer::to_string(row.status));
+    if (row.status == indexer::UploadStatus::accepted)
+        log::info(event, fields);
+    else
+        log::warn(event, fields);
+    metrics::upload_finished(
+        indexer::to_string(row.status), row.bytes,
+        std::chrono::duration<double>(row.finished_at - row.started_at).count());
+}
+
+}  // namespace
+
+int StoreFs::conclude(Upload& upload) {
+    if (upload.write_error) {
+        int error = upload.write_error;
+        return refuse(
+            upload, error,
+            error == ENOSPC ? "disk full" : std::string("write failed: ") + std::strerror(error));
+    }
+    const auto judge_start = std::chrono::steady_clock::now();
+    const auto& verdict = upload.judge();
+    upload.judge_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - judge_start).count();
+    if (!verdict.accepted)
+        return refuse(upload, verdict.error ? verdict.error : EBADMSG, verdict.reason);
+    switch (classify_name(base_name_of(upload.path), config_.store)) {
+        case NameKind::bundle:
+            return publish(upload, upload.path);
+        case NameKind::temporary:
+            upload.state = Upload::State::held;
+            upload.held_since = std::chrono::steady_clock::now();
+            log::info("upload_held", {{"upload_id", upload.id},
+                                      {"customer", upload.customer},
+                                      {"path", upload.path},
+                                      {"bytes", verdict.bytes},
+                                      {"sha256", verdict.sha256}});
+            return 0;
+        case NameKind::refused:
+            break;
+    }
+    return refuse(upload, EACCES, "name not accepted: " + upload.path);
+}
+
+int StoreFs::publish(Upload& upload, const std::string& path) {
+    const std::string rel = upload.customer + "/" + path;
+    {
+        std::lock_guard lock(table_mutex_);
+        upload.path = path;
+        if (auto live = live_.find(&upload); live != live_.end()) live->second->rel = rel;
+    }
+    auto row = row_for(upload, indexer::UploadStatus::accepted, "");
+    xattr::store(upload.fd(), xattr::bundle_attributes(row));  // best effort: the row is the truth
+    const auto publish_start = std::chrono::steady_clock::now();
+    if (int error = backing_.publish(upload, rel)) {
+        if (error == EEXIST)
+            return refuse(upload, EEXIST,
+                          rel + " already exists; bundles are immutable — upload under a new name");
+        return refuse(upload, error, std::string("could not publish: ") + std::strerror(error));
+    }
+    try {
+        judge_.record(row, &upload.members());
+    } catch (const std::exception& e) {
+        // The bundle is complete and durable; start-up indexing repairs the missing row.
+        log::error("index_commit_failed", {{"upload_id", row.upload_id}, {"error", e.what()}});
+    }
+    upload.state = Upload::State::published;
+    log::debug("verdict_timing",
+               {{"upload_id", row.upload_id},
+                {"judge_ms", upload.judge_seconds * 1e3},
+                {"publish_ms", std::chrono::duration<double, std::milli>(
+                                   std::chrono::steady_clock::now() - publish_start)
+                                   .count()}});
+    forget_live(upload, &rel);
+    log_outcome(row, 0);
+    return 0;
+}
+
+int StoreFs::refuse(Upload& upload, int error, const std::string& reason) {
+    backing_.remove_staging(upload.id);
+    upload.state = Upload::State::refused;
+    upload.verdict.error = error;
+    upload.verdict.reason = reason;
+    auto row = row_for(upload, indexer::UploadStatus::rejected, reason);
+    try {
+        judge_.record(row);
+    } catch (const std::exception& e) {
+        log::error("index_commit_failed", {{"upload_id", row.upload_id}, {"error", e.what()}});
+    }
+    forget_live(upload, nullptr);
+    log_outcome(row, error);
+    return error;
+}
+
+int StoreFs::abort(Upload& upload, const std::string& reason) {
+    backing_.remove_staging(upload.id);
+    upload.state = Upload::State::aborted;
+    auto row = row_for(upload, indexer::UploadStatus::aborted, reason);
+    try {
+        judge_.record(row);
+    } catch (const std::exception& e) {
+        log::error("index_commit_failed", {{"upload_id", row.upload_id}, {"error", e.what()}});
+    }
+    forget_live(upload, nullptr);
+    log_outcome(row, 0);
+    return ECANCELED;
+}
+
+// The upload leaves the staging listing; a published one becomes the bundle at its path.
+void StoreFs::forget_live(Upload& upload, const std::string* published_rel) {
+    std::lock_guard lock(table_mutex_);
+    auto live = live_.find(&upload);
+    if (live == live_.end()) return;
+    Inode* inode = live->second;
+    live_.erase(live);
+    if (published_rel) {
+        inode->rel = *published_rel;
+        inode->kind = Inode::Kind::bundle;
+        by_path_[*published_rel] = inode;
+    }
+    if (inode->nlookup == 0) {
+        auto path = by_path_.find(inode->rel);
+        if (path != by_path_.end() && path->second == inode) by_path_.erase(path);
+        inodes_.erase(inode);
+    }
+}
+
+void StoreFs::discard_held(std::chrono::seconds age) {
+    std::vector<std::shared_ptr<Upload>> expired;
+    const auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(table_mutex_);
+        for (auto& [upload, inode] : live_)
+            if (upload->state.load() == Upload::State::held && now - upload->held_since > age)
+                expired.push_back(inode->upload);
+    }
+    for (auto& upload : expired) {
+        std::lock_guard lock(upload->mutex);
+        if (upload->state.load() == Upload::State::held)
+            abort(*upload, "held under a temporary name and not renamed in time");
+    }
+}
+
+void StoreFs::abandon_all(const std::string& reason) {
+    std::vector<std::shared_ptr<Upload>> live;
+    {
+        std::lock_guard lock(table_mutex_);
+        for (auto& [upload, inode] : live_) live.push_back(inode->upload);
+    }
+    for (auto& upload : live) {
+        std::lock_guard lock(upload->mutex);
+        auto state = upload->state.load();
+        if (state == Upload::State::writing || state == Upload::State::held) abort(*upload, reason);
+    }
+}
+
+}  // namespace dropgate::fs

@@ -1,0 +1,81 @@
+#include "proc.hpp"
+
+#include <signal.h>
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace dropgate::fs {
+
+namespace {
+
+constexpr unsigned long kPfExiting = 0x00000004;  // include/linux/sched.h
+
+// Fields of /proc/<pid>/stat after the command name, which may itself contain spaces and ')'.
+std::vector<std::string> stat_fields(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::string> fields;
+    auto close = text.rfind(')');
+    if (close == std::string::npos) return fields;
+    std::istringstream rest(text.substr(close + 1));
+    std::string field;
+    while (rest >> field) fields.push_back(field);
+    return fields;  // fields[0] is field 3 (state)
+}
+
+std::string status_value(pid_t pid, const std::string& key) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.starts_with(key + ":")) {
+            auto value = line.substr(key.size() + 1);
+            auto start = value.find_first_not_of(" \t");
+            return start == std::string::npos ? std::string() : value.substr(start);
+        }
+    return {};
+}
+
+bool has_sigkill(const std::string& mask_hex) {
+    if (mask_hex.empty()) return false;
+    unsigned long long mask = std::stoull(mask_hex, nullptr, 16);
+    return mask & (1ull << (SIGKILL - 1));
+}
+
+}  // namespace
+
+pid_t thread_group_of(pid_t pid) {
+    if (pid <= 0) return pid;
+    auto tgid = status_value(pid, "Tgid");
+    try {
+        return tgid.empty() ? pid : static_cast<pid_t>(std::stol(tgid));
+    } catch (const std::exception&) {
+        return pid;
+    }
+}
+
+bool exiting_on_signal(pid_t pid) {
+    if (pid <= 0) return false;
+    try {
+        auto fields = stat_fields(pid);
+        if (fields.size() >= 50) {
+            unsigned long flags = std::stoul(fields[6]);  // field 9
+            long exit_code = std::stol(fields[49]);       // field 52
+            if ((flags & kPfExiting) && (exit_code & 0x7f) != 0) return true;
+        }
+        return has_sigkill(status_value(pid, "SigPnd")) || has_sigkill(status_value(pid, "ShdPnd"));
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+bool process_alive(pid_t pid) {
+    if (pid <= 0) return false;
+    auto fields = stat_fields(pid);
+    return !fields.empty() && fields[0] != "Z" && fields[0] != "X";
+}
+
+}  // namespace dropgate::fs

@@ -1,0 +1,313 @@
+// The namespace side of StoreFs: inode table, lookup, attributes, directories, xattrs.
+#include "store_fs.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "names.hpp"
+#include "proc.hpp"
+#include "xattrs.hpp"
+
+namespace dropgate::fs {
+
+namespace {
+
+constexpr double kImmutableTimeout = 86400.0;
+
+struct DirListing {
+    struct Entry {
+        std::string name;
+        mode_t mode;
+        ino_t ino;
+    };
+    std::vector<Entry> entries;
+};
+
+}  // namespace
+
+StoreFs::StoreFs(const config::Config& config, const MountSettings& settings)
+    : config_(config),
+      settings_(settings),
+      backing_(config.store, config.customers(), settings.read_only),
+      judge_(config, settings.read_only) {
+    root_.kind = Inode::Kind::root;
+    root_.nlookup = 1;
+}
+
+Inode* StoreFs::inode_of(fuse_ino_t ino) {
+    return ino == FUSE_ROOT_ID ? &root_ : reinterpret_cast<Inode*>(ino);
+}
+
+double StoreFs::timeout_for(const Inode& inode) const {
+    if (settings_.read_only) return kImmutableTimeout;
+    switch (inode.kind) {
+        case Inode::Kind::bundle:
+            return kImmutableTimeout;
+        case Inode::Kind::upload:
+            return 0.0;  // visible to its writer only: always ask again
+        default:
+            return 1.0;  // directories gain entries
+    }
+}
+
+std::string StoreFs::child_rel(const Inode& parent, const std::string& name) const {
+    return parent.rel.empty() ? name : parent.rel + "/" + name;
+}
+
+Inode& StoreFs::intern(Inode::Kind kind, const std::string& rel) {
+    auto found = by_path_.find(rel);
+    if (found != by_path_.end() && found->second->kind == kind) return *found->second;
+    auto inode = std::make_unique<Inode>();
+    inode->kind = kind;
+    inode->rel = rel;
+    Inode* raw = inode.get();
+    inodes_.emplace(raw, std::move(inode));
+    by_path_[rel] = raw;
+    return *raw;
+}
+
+bool StoreFs::is_writer(fuse_req_t req, const Upload& upload) const {
+    pid_t pid = fuse_req_ctx(req)->pid;
+    return pid == 0 || pid == upload.writer || thread_group_of(pid) == upload.writer;
+}
+
+Inode* StoreFs::visible_upload(fuse_req_t req, const std::string& rel) {
+    for (auto& [upload, inode] : live_) {
+        if (inode->rel != rel) continue;
+        auto state = upload->state.load();
+        if (state == Upload::State::held) return inode;
+        if (state == Upload::State::writing && is_writer(req, *upload)) return inode;
+    }
+    return nullptr;
+}
+
+int StoreFs::stat_inode(Inode& inode, struct stat* st) {
+    std::memset(st, 0, sizeof *st);
+    switch (inode.kind) {
+        case Inode::Kind::root:
+            if (::fstat(backing_.bundles(), st) != 0) return errno;
+            st->st_ino = FUSE_ROOT_ID;
+            st->st_mode = S_IFDIR | 0755;
+            return 0;
+        case Inode::Kind::upload: {
+            auto& upload = *inode.upload;
+            if (upload.state.load() != Upload::State::published) {
+                if (::fstat(upload.fd(), st) != 0) return errno;
+                st->st_mode =
+                    S_IFREG | (upload.state.load() == Upload::State::writing ? 0644 : 0444);
+                return 0;
+            }
+            [[fallthrough]];  // published: the inode became a bundle
+        }
+        default:
+            if (::fstatat(backing_.bundles(), inode.rel.c_str(), st, AT_SYMLINK_NOFOLLOW) != 0)
+                return errno;
+            if (S_ISREG(st->st_mode))
+                st->st_mode = S_IFREG | 0444;
+            else if (S_ISDIR(st->st_mode))
+                st->st_mode = S_IFDIR | (settings_.read_only ? 0555 : 0755);
+            else
+                return ENOENT;  // nothing but files and directories is shown
+            return 0;
+    }
+}
+
+void StoreFs::reply_entry(fuse_req_t req, Inode& inode, const struct stat& st) {
+    fuse_entry_param entry{};
+    entry.ino = reinterpret_cast<fuse_ino_t>(&inode);
+    entry.attr = st;
+    entry.attr_timeout = entry.entry_timeout = timeout_for(inode);
+    {
+        std::lock_guard lock(table_mutex_);
+        ++inode.nlookup;
+    }
+    if (fuse_reply_entry(req, &entry) != 0) forget(entry.ino, 1);
+}
+
+void StoreFs::lookup(fuse_req_t req, fuse_ino_t parent_ino, const char* name) {
+    Inode& parent = *inode_of(parent_ino);
+    std::string rel = child_rel(parent, name);
+    Inode* inode = nullptr;
+    {
+        std::lock_guard lock(table_mutex_);
+        if (parent.kind == Inode::Kind::root && !settings_.read_only) {
+            auto customers = config_.customers();
+            if (std::find(customers.begin(), customers.end(), name) == customers.end())
+                return (void)fuse_reply_err(req, ENOENT);
+        }
+        if (!settings_.read_only) inode = visible_upload(req, rel);
+        if (!inode && is_valid_component(name)) {
+            struct stat st {};
+            if (::fstatat(backing_.bundles(), rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                if (S_ISDIR(st.st_mode))
+                    inode = &intern(Inode::Kind::directory, rel);
+                else if (S_ISREG(st.st_mode))
+                    inode = &intern(Inode::Kind::bundle, rel);
+            }
+        }
+    }
+    if (!inode) return (void)fuse_reply_err(req, ENOENT);
+    struct stat st {};
+    if (int error = stat_inode(*inode, &st)) return (void)fuse_reply_err(req, error);
+    reply_entry(req, *inode, st);
+}
+
+void StoreFs::forget(fuse_ino_t ino, std::uint64_t nlookup) {
+    Inode* inode = inode_of(ino);
+    if (inode == &root_) return;
+    std::lock_guard lock(table_mutex_);
+    inode->nlookup -= std::min(inode->nlookup, nlookup);
+    if (inode->nlookup > 0) return;
+    if (inode->upload && live_.count(inode->upload.get())) return;  // still listed in staging
+    auto path = by_path_.find(inode->rel);
+    if (path != by_path_.end() && path->second == inode) by_path_.erase(path);
+    inodes_.erase(inode);
+}
+
+void StoreFs::getattr(fuse_req_t req, fuse_ino_t ino) {
+    Inode& inode = *inode_of(ino);
+    struct stat st {};
+    if (int error = stat_inode(inode, &st)) return (void)fuse_reply_err(req, error);
+    fuse_reply_attr(req, &st, timeout_for(inode));
+}
+
+void StoreFs::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    Inode& inode = *inode_of(ino);
+    auto listing = std::make_unique<DirListing>();
+    listing->entries.push_back({".", S_IFDIR, 1});
+    listing->entries.push_back({"..", S_IFDIR, 1});
+    if (inode.kind == Inode::Kind::root && !settings_.read_only) {
+        for (const auto& customer : config_.customers())
+            listing->entries.push_back({customer, S_IFDIR, 1});
+    } else {
+        UniqueFd fd(inode.kind == Inode::Kind::root
+                        ? ::dup(backing_.bundles())
+                        : ::openat(backing_.bundles(), inode.rel.c_str(),
+                                   O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!fd) return (void)fuse_reply_err(req, errno);
+        DIR* dir = ::fdopendir(fd.release());
+        if (!dir) return (void)fuse_reply_err(req, errno);
+        ::rewinddir(dir);
+        while (dirent* entry = ::readdir(dir)) {
+            std::string name = entry->d_name;
+            if (!is_valid_component(name)) continue;
+            if (entry->d_type == DT_DIR)
+                listing->entries.push_back({name, S_IFDIR, entry->d_ino});
+            else if (entry->d_type == DT_REG)
+                listing->entries.push_back({name, S_IFREG, entry->d_ino});
+        }
+        ::closedir(dir);
+        if (!settings_.read_only && inode.kind != Inode::Kind::root) {
+            std::lock_guard lock(table_mutex_);
+            for (auto& [upload, live] : live_) {
+                auto slash = live->rel.rfind('/');
+                if (live->rel.substr(0, slash) != inode.rel) continue;
+                if (visible_upload(req, live->rel) == live)
+                    listing->entries.push_back({live->rel.substr(slash + 1), S_IFREG, 1});
+            }
+        }
+    }
+    fi->fh = reinterpret_cast<std::uint64_t>(listing.release());
+    fuse_reply_open(req, fi);
+}
+
+void StoreFs::readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+    auto& listing = *reinterpret_cast<DirListing*>(fi->fh);
+    std::vector<char> buffer(size);
+    size_t used = 0;
+    for (size_t i = static_cast<size_t>(offset); i < listing.entries.size(); ++i) {
+        const auto& entry = listing.entries[i];
+        struct stat st {};
+        st.st_mode = entry.mode;
+        st.st_ino = entry.ino;
+        size_t need = fuse_add_direntry(req, buffer.data() + used, size - used, entry.name.c_str(),
+                                        &st, static_cast<off_t>(i + 1));
+        if (need > size - used) break;
+        used += need;
+    }
+    fuse_reply_buf(req, buffer.data(), used);
+}
+
+void StoreFs::releasedir(fuse_req_t req, fuse_file_info* fi) {
+    delete reinterpret_cast<DirListing*>(fi->fh);
+    fuse_reply_err(req, 0);
+}
+
+void StoreFs::mkdir(fuse_req_t req, fuse_ino_t parent_ino, const char* name) {
+    if (settings_.read_only) return (void)fuse_reply_err(req, EROFS);
+    Inode& parent = *inode_of(parent_ino);
+    if (parent.kind != Inode::Kind::directory || !is_valid_component(name))
+        return (void)fuse_reply_err(req, EACCES);
+    std::string rel = child_rel(parent, name);
+    if (::mkdirat(backing_.bundles(), rel.c_str(), 0755) != 0)
+        return (void)fuse_reply_err(req, errno);
+    Inode* inode;
+    {
+        std::lock_guard lock(table_mutex_);
+        inode = &intern(Inode::Kind::directory, rel);
+    }
+    struct stat st {};
+    if (int error = stat_inode(*inode, &st)) return (void)fuse_reply_err(req, error);
+    reply_entry(req, *inode, st);
+}
+
+void StoreFs::statfs(fuse_req_t req) {
+    struct statvfs st {};
+    if (::fstatvfs(backing_.bundles(), &st) != 0) return (void)fuse_reply_err(req, errno);
+    fuse_reply_statfs(req, &st);
+}
+
+void StoreFs::refuse_write(fuse_req_t req) {
+    fuse_reply_err(req, settings_.read_only ? EROFS : EACCES);
+}
+
+std::vector<std::pair<std::string, std::string>> StoreFs::attributes(Inode& inode) {
+    std::vector<std::pair<std::string, std::string>> result;
+    if (inode.kind == Inode::Kind::upload &&
+        inode.upload->state.load() != Upload::State::published) {
+        auto& upload = *inode.upload;
+        std::lock_guard lock(upload.mutex);
+        if (!upload.tag_upload_id.empty())
+            result.emplace_back(xattr::kUploadId, upload.tag_upload_id);
+        if (!upload.tag_remote.empty()) result.emplace_back(xattr::kRemote, upload.tag_remote);
+        if (!upload.tag_client_version.empty())
+            result.emplace_back(xattr::kClientVersion, upload.tag_client_version);
+        return result;
+    }
+    if (inode.kind == Inode::Kind::bundle || inode.kind == Inode::Kind::upload) {
+        result = xattr::load(backing_.bundle_path(inode.rel));
+        if (result.empty()) {
+            auto slash = inode.rel.find('/');
+            if (auto row =
+                    judge_.find_accepted(inode.rel.substr(0, slash), inode.rel.substr(slash + 1)))
+                result = xattr::bundle_attributes(*row);
+        }
+    }
+    return result;
+}
+
+void StoreFs::getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+    for (const auto& [key, value] : attributes(*inode_of(ino))) {
+        if (key != name) continue;
+        if (size == 0) return (void)fuse_reply_xattr(req, value.size());
+        if (size < value.size()) return (void)fuse_reply_err(req, ERANGE);
+        return (void)fuse_reply_buf(req, value.data(), value.size());
+    }
+    fuse_reply_err(req, ENODATA);
+}
+
+void StoreFs::listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+    std::string names;
+    for (const auto& [key, value] : attributes(*inode_of(ino))) names.append(key).push_back('\0');
+    if (size == 0) return (void)fuse_reply_xattr(req, names.size());
+    if (size < names.size()) return (void)fuse_reply_err(req, ERANGE);
+    fuse_reply_buf(req, names.data(), names.size());
+}
+
+}  // namespace dropgate::fs

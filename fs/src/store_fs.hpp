@@ -1,0 +1,113 @@
+// The filesystem behind both mounts: an inode table in the shape of libfuse's passthrough_hp
+// (fuse_ino_t is the address of an Inode), over the backing bundles/ tree plus the uploads in
+// progress, which exist only in memory and in .staging/.
+#pragma once
+
+#define FUSE_USE_VERSION 34
+#include <fuse_lowlevel.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "backing.hpp"
+#include "dropgate/fs/store.hpp"
+#include "judge.hpp"
+#include "upload.hpp"
+
+namespace dropgate::fs {
+
+struct Inode {
+    enum class Kind { root, directory, bundle, upload };
+    Kind kind = Kind::directory;
+    std::string rel;                 // path under bundles/: "acme", "acme/host1/logs.tgz"
+    std::shared_ptr<Upload> upload;  // for uploads (kept once published, for open handles)
+    std::uint64_t nlookup = 0;       // kernel references (lookup/create minus forget)
+};
+
+// What fi->fh points to.
+struct Handle {
+    Inode* inode = nullptr;
+    UniqueFd fd;                     // a bundle opened for reading
+    std::shared_ptr<Upload> upload;  // an upload opened by its writer
+};
+
+class StoreFs {
+  public:
+    StoreFs(const config::Config& config, const MountSettings& settings);
+
+    // Start-up repair (write mode): see Backing::recover.
+    void recover() { backing_.recover(judge_); }
+    // Held temp-suffix uploads older than `age` are discarded as aborted.
+    void discard_held(std::chrono::seconds age);
+    // At shutdown: every upload still in progress is recorded aborted and removed.
+    void abandon_all(const std::string& reason);
+
+    static fuse_lowlevel_ops operations();
+
+    // FUSE operations (one reply each).
+    void init(fuse_conn_info* conn);
+    void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
+    void forget(fuse_ino_t ino, std::uint64_t nlookup);
+    void getattr(fuse_req_t req, fuse_ino_t ino);
+    void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi);
+    void opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+    void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi);
+    void releasedir(fuse_req_t req, fuse_file_info* fi);
+    void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name);
+    void unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
+    void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
+                const char* newname, unsigned flags);
+    void create(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_file_info* fi);
+    void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+    void read(fuse_req_t req, size_t size, off_t offset, fuse_file_info* fi);
+    void write(fuse_req_t req, const char* data, size_t size, off_t offset, fuse_file_info* fi);
+    void flush(fuse_req_t req, fuse_file_info* fi);
+    void release(fuse_req_t req, fuse_file_info* fi);
+    void fsync(fuse_req_t req, fuse_file_info* fi);
+    void statfs(fuse_req_t req);
+    void setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size);
+    void getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
+    void listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+    void refuse_write(fuse_req_t req);  // link, symlink, mknod, rmdir, removexattr
+
+  private:
+    Inode* inode_of(fuse_ino_t ino);
+    double timeout_for(const Inode& inode) const;
+    int stat_inode(Inode& inode, struct stat* st);
+    void reply_entry(fuse_req_t req, Inode& inode, const struct stat& st);
+    // Bundles and directories have one Inode per path; call with table_mutex_ held.
+    Inode& intern(Inode::Kind kind, const std::string& rel);
+    // The live upload named `rel` that `req`'s caller may see, if any (table_mutex_ held).
+    Inode* visible_upload(fuse_req_t req, const std::string& rel);
+    bool is_writer(fuse_req_t req, const Upload& upload) const;
+    std::string child_rel(const Inode& parent, const std::string& name) const;
+    std::vector<std::pair<std::string, std::string>> attributes(Inode& inode);
+
+    // Outcomes of an upload; each is called with upload.mutex held, commits the row, logs,
+    // and returns the errno for close() (0 for accepted/held).
+    int conclude(Upload& upload);
+    int publish(Upload& upload, const std::string& path);
+    int refuse(Upload& upload, int error, const std::string& reason);
+    int abort(Upload& upload, const std::string& reason);
+    indexer::UploadRecord row_for(const Upload& upload, indexer::UploadStatus status,
+                                  const std::string& reason) const;
+    void forget_live(Upload& upload, const std::string* published_rel);
+
+    const config::Config& config_;
+    const MountSettings settings_;
+    Backing backing_;
+    Judge judge_;
+
+    std::mutex table_mutex_;  // lock order: Upload::mutex before table_mutex_
+    Inode root_;
+    std::unordered_map<Inode*, std::unique_ptr<Inode>> inodes_;
+    std::unordered_map<std::string, Inode*> by_path_;
+    std::unordered_map<Upload*, Inode*> live_;  // uploads writing or held
+};
+
+}  // namespace dropgate::fs

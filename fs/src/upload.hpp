@@ -1,0 +1,81 @@
+// One upload in progress: its staging file, the streaming content check fed as bytes arrive
+// (in order, or caught up from the staging file when a gap fills), writeback kept ahead of the
+// writer, and the tags a writer sets before close.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+
+#include "dropgate/indexer/unique_fd.hpp"
+#include "judge.hpp"
+
+namespace dropgate::fs {
+
+class Upload {
+  public:
+    enum class State {
+        writing,    // open by its writer, no verdict yet
+        held,       // temp-suffix name judged acceptable, waiting in staging for a rename
+        published,  // in bundles/, row committed
+        refused,    // removed, row `rejected`
+        aborted,    // removed, row `aborted`
+    };
+
+    Upload(std::string id, std::string customer, std::string path, pid_t writer, UniqueFd fd,
+           Judge& judge);
+
+    const std::string id;  // store-assigned; the staging file's name
+    const std::string customer;
+    const pid_t writer;  // thread group that created it: the only one that sees it
+    const std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();
+    std::atomic<State> state{State::writing};
+
+    std::mutex mutex;  // guards everything below
+
+    std::string path;  // relative to the customer's directory; changes on a publishing rename
+    int fd() const { return fd_.get(); }
+
+    // Writes at `offset` (0 or an errno: EFBIG past max_bundle_size, or the write's error).
+    int write(std::span<const std::uint8_t> data, std::uint64_t offset);
+    // ftruncate; shrinking below what was validated restarts the check from the file at close.
+    int truncate(std::uint64_t size);
+    // Feeds whatever the check has not seen yet (from the staging file) and finishes it.
+    // Call once; the result is cached in `verdict`.
+    const indexer::Verdict& judge();
+    const indexer::MemberSpool& members() const { return check_->spool; }
+
+    indexer::Verdict verdict;  // valid once judged
+    bool judged = false;
+    double judge_seconds = 0;  // finishing the check at close (should be ~0: it streamed)
+    int write_error = 0;       // first failed write (ENOSPC, EIO): the upload cannot be accepted
+    std::chrono::steady_clock::time_point held_since{};
+
+    // Tags set with setxattr before close (user.dropgate.*).
+    std::string tag_upload_id, tag_remote, tag_client_version;
+    bool tag_aborted = false;
+
+  private:
+    void feed_from_file(std::uint64_t from, std::uint64_t to);
+    void catch_up();
+    void start_writeback();
+
+    Judge& judge_;
+    UniqueFd fd_;
+    std::unique_ptr<ContentCheck> check_;
+    std::uint64_t fed_ = 0;                         // bytes [0, fed_) went to the check
+    std::uint64_t size_ = 0;                        // highest byte written
+    std::map<std::uint64_t, std::uint64_t> ahead_;  // written ranges beyond fed_ (start -> end)
+    bool rescan_ = false;  // validated bytes were changed: re-read the whole file at close
+    std::uint64_t writeback_started_ = 0;  // writeback started for [0, writeback_started_)
+    std::uint64_t durable_ = 0;            // fdatasync'ed through here
+};
+
+}  // namespace dropgate::fs

@@ -1,0 +1,309 @@
+// The upload side of StoreFs: create, write, the close-time verdict in flush, rename-to-publish,
+// and what happens to uploads that end any other way.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "dropgate/log.hpp"
+#include "dropgate/metrics.hpp"
+#include "names.hpp"
+#include "proc.hpp"
+#include "store_fs.hpp"
+#include "xattrs.hpp"
+
+namespace dropgate::fs {
+
+namespace {
+
+Handle& handle_of(fuse_file_info* fi) {
+    return *reinterpret_cast<Handle*>(fi->fh);
+}
+
+}  // namespace
+
+void StoreFs::create(fuse_req_t req, fuse_ino_t parent_ino, const char* name, fuse_file_info* fi) {
+    if (settings_.read_only) return (void)fuse_reply_err(req, EROFS);
+    Inode& parent = *inode_of(parent_ino);
+    if (parent.kind != Inode::Kind::directory) return (void)fuse_reply_err(req, EACCES);
+    std::string rel = child_rel(parent, name);
+    const auto slash = rel.find('/');
+    const std::string customer = rel.substr(0, slash), path = rel.substr(slash + 1);
+    // Name checks happen here, at create, so a client learns at once instead of after sending
+    // gigabytes; the same rules are applied again at publish.
+    if (classify_name(name, config_.store) == NameKind::refused) {
+        log::info("upload_refused", {{"customer", customer},
+                                     {"path", path},
+                                     {"reason", "name not accepted by store.accept"}});
+        return (void)fuse_reply_err(req, EACCES);
+    }
+    struct stat existing {};
+    if (::fstatat(backing_.bundles(), rel.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0) {
+        log::info("upload_refused", {{"customer", customer},
+                                     {"path", path},
+                                     {"reason", rel + " already exists; bundles are immutable — "
+                                                      "upload under a new name"}});
+        return (void)fuse_reply_err(req, EEXIST);
+    }
+    std::string id = new_upload_id();
+    std::shared_ptr<Upload> upload;
+    try {
+        upload =
+            std::make_shared<Upload>(id, customer, path, thread_group_of(fuse_req_ctx(req)->pid),
+                                     backing_.create_staging(id, rel), judge_);
+    } catch (const std::system_error& e) {
+        log::error("staging_failed", {{"customer", customer}, {"path", path}, {"error", e.what()}});
+        return (void)fuse_reply_err(req, e.code().value());
+    }
+    auto owned = std::make_unique<Inode>();
+    owned->kind = Inode::Kind::upload;
+    owned->rel = rel;
+    owned->upload = upload;
+    owned->nlookup = 1;
+    Inode* inode = owned.get();
+    {
+        std::lock_guard lock(table_mutex_);
+        inodes_.emplace(inode, std::move(owned));
+        live_.emplace(upload.get(), inode);
+    }
+    auto handle = std::make_unique<Handle>();
+    handle->inode = inode;
+    handle->upload = upload;
+    fuse_entry_param entry{};
+    entry.ino = reinterpret_cast<fuse_ino_t>(inode);
+    stat_inode(*inode, &entry.attr);
+    fi->fh = reinterpret_cast<std::uint64_t>(handle.release());
+    fi->keep_cache = 0;
+    log::debug("upload_started", {{"upload_id", id}, {"customer", customer}, {"path", path}});
+    fuse_reply_create(req, &entry, fi);
+}
+
+void StoreFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    Inode& inode = *inode_of(ino);
+    const bool writing = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
+    auto handle = std::make_unique<Handle>();
+    handle->inode = &inode;
+    if (inode.kind == Inode::Kind::upload &&
+        inode.upload->state.load() != Upload::State::published) {
+        auto& upload = *inode.upload;
+        if (upload.state.load() != Upload::State::writing || !is_writer(req, upload))
+            return (void)fuse_reply_err(req, EACCES);  // never readable by anyone else
+        handle->upload = inode.upload;
+        fi->keep_cache = 0;
+    } else if (inode.kind == Inode::Kind::bundle || inode.kind == Inode::Kind::upload) {
+        if (writing) return (void)fuse_reply_err(req, settings_.read_only ? EROFS : EEXIST);
+        handle->fd.reset(::openat(backing_.bundles(), inode.rel.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!handle->fd) return (void)fuse_reply_err(req, errno);
+        fi->keep_cache = 1;  // immutable
+    } else {
+        return (void)fuse_reply_err(req, EISDIR);
+    }
+    fi->fh = reinterpret_cast<std::uint64_t>(handle.release());
+    fuse_reply_open(req, fi);
+}
+
+void StoreFs::read(fuse_req_t req, size_t size, off_t offset, fuse_file_info* fi) {
+    Handle& handle = handle_of(fi);
+    fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+    buf.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
+    buf.buf[0].fd = handle.upload ? handle.upload->fd() : handle.fd.get();
+    buf.buf[0].pos = offset;
+    fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+}
+
+void StoreFs::write(fuse_req_t req, const char* data, size_t size, off_t offset,
+                    fuse_file_info* fi) {
+    Handle& handle = handle_of(fi);
+    if (!handle.upload) return (void)fuse_reply_err(req, EBADF);
+    auto& upload = *handle.upload;
+    std::lock_guard lock(upload.mutex);
+    if (upload.state.load() != Upload::State::writing) return (void)fuse_reply_err(req, EACCES);
+    int error = upload.write({reinterpret_cast<const std::uint8_t*>(data), size},
+                             static_cast<std::uint64_t>(offset));
+    if (error) return (void)fuse_reply_err(req, error);
+    metrics::bytes_received(size);
+    fuse_reply_write(req, size);
+}
+
+// The verdict. FLUSH is the only close-time request whose error reaches close(2); it comes once
+// per close() of every dup/fork copy, so the verdict is computed once and then cached.
+void StoreFs::flush(fuse_req_t req, fuse_file_info* fi) {
+    Handle& handle = handle_of(fi);
+    if (!handle.upload) return (void)fuse_reply_err(req, 0);
+    auto& upload = *handle.upload;
+    std::lock_guard lock(upload.mutex);
+    switch (upload.state.load()) {
+        case Upload::State::published:
+        case Upload::State::held:
+            return (void)fuse_reply_err(req, 0);
+        case Upload::State::refused:
+            return (void)fuse_reply_err(req, upload.verdict.error);
+        case Upload::State::aborted:
+            return (void)fuse_reply_err(req, ECANCELED);
+        case Upload::State::writing:
+            break;
+    }
+    const pid_t pid = fuse_req_ctx(req)->pid;
+    if (pid > 0 && thread_group_of(pid) != upload.writer && process_alive(upload.writer))
+        return (void)fuse_reply_err(req, 0);  // a child closing an inherited copy, not the writer
+    if (upload.tag_aborted)
+        return (void)fuse_reply_err(req,
+                                    abort(upload, "the client went away (user.dropgate.aborted)"));
+    if (exiting_on_signal(pid))
+        return (void)fuse_reply_err(req, abort(upload, "the writer was killed by a signal"));
+    const auto start = std::chrono::steady_clock::now();
+    int error = conclude(upload);
+    log::debug(
+        "flush_verdict",
+        {{"upload_id", upload.id},
+         {"errno", error},
+         {"ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count()}});
+    fuse_reply_err(req, error);
+}
+
+void StoreFs::release(fuse_req_t req, fuse_file_info* fi) {
+    std::unique_ptr<Handle> handle(&handle_of(fi));
+    if (handle->upload) {
+        auto& upload = *handle->upload;
+        std::lock_guard lock(upload.mutex);
+        if (upload.state.load() == Upload::State::writing)
+            abort(upload, "closed without a verdict");
+    }
+    fuse_reply_err(req, 0);
+}
+
+void StoreFs::fsync(fuse_req_t req, fuse_file_info* fi) {
+    Handle& handle = handle_of(fi);
+    if (handle.upload && ::fdatasync(handle.upload->fd()) != 0)
+        return (void)fuse_reply_err(req, errno);
+    fuse_reply_err(req, 0);
+}
+
+void StoreFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
+                      fuse_file_info*) {
+    if (settings_.read_only) return (void)fuse_reply_err(req, EROFS);
+    Inode& inode = *inode_of(ino);
+    if (inode.kind != Inode::Kind::upload || inode.upload->state.load() != Upload::State::writing ||
+        !is_writer(req, *inode.upload))
+        return (void)fuse_reply_err(req, EACCES);  // published bundles and directories are fixed
+    if (to_set & FUSE_SET_ATTR_SIZE) {
+        std::lock_guard lock(inode.upload->mutex);
+        if (int error = inode.upload->truncate(static_cast<std::uint64_t>(attr->st_size)))
+            return (void)fuse_reply_err(req, error);
+    }
+    // Mode, owner and times of an upload are accepted without effect (cp -p, put -p).
+    struct stat st {};
+    if (int error = stat_inode(inode, &st)) return (void)fuse_reply_err(req, error);
+    fuse_reply_attr(req, &st, 0.0);
+}
+
+void StoreFs::setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value,
+                       size_t size) {
+    if (settings_.read_only) return (void)fuse_reply_err(req, EROFS);
+    Inode& inode = *inode_of(ino);
+    if (inode.kind != Inode::Kind::upload || inode.upload->state.load() != Upload::State::writing ||
+        !is_writer(req, *inode.upload))
+        return (void)fuse_reply_err(req, EACCES);
+    if (size > 1024) return (void)fuse_reply_err(req, E2BIG);
+    auto& upload = *inode.upload;
+    std::lock_guard lock(upload.mutex);
+    std::string text(value, size), key(name);
+    if (key == xattr::kUploadId)
+        upload.tag_upload_id = text;
+    else if (key == xattr::kRemote)
+        upload.tag_remote = text;
+    else if (key == xattr::kClientVersion)
+        upload.tag_client_version = text;
+    else if (key == xattr::kAborted)
+        upload.tag_aborted = true;
+    else
+        return (void)fuse_reply_err(req, ENOTSUP);
+    if (key == xattr::kUploadId || key == xattr::kRemote)
+        ::fsetxattr(upload.fd(), name, value, size, 0);  // for start-up recovery, best effort
+    fuse_reply_err(req, 0);
+}
+
+void StoreFs::unlink(fuse_req_t req, fuse_ino_t parent_ino, const char* name) {
+    if (settings_.read_only) return (void)fuse_reply_err(req, EROFS);
+    std::string rel = child_rel(*inode_of(parent_ino), name);
+    std::shared_ptr<Upload> upload;
+    {
+        std::lock_guard lock(table_mutex_);
+        if (Inode* inode = visible_upload(req, rel)) upload = inode->upload;
+    }
+    if (!upload) {
+        struct stat st {};
+        bool exists = ::fstatat(backing_.bundles(), rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+        return (void)fuse_reply_err(req, exists ? EACCES : ENOENT);  // bundles are immutable
+    }
+    // A client may remove its own unfinished upload (a cancelled transfer): recorded aborted.
+    std::lock_guard lock(upload->mutex);
+    auto state = upload->state.load();
+    if (state != Upload::State::writing && state != Upload::State::held)
+        return (void)fuse_reply_err(req, ENOENT);
+    abort(*upload, "removed by the client before it was published");
+    fuse_reply_err(req, 0);
+}
+
+void StoreFs::rename(fuse_req_t req, fuse_ino_t parent_ino, const char* name,
+                     fuse_ino_t newparent_ino, const char* newname, unsigned flags) {
+    if (settings_.read_only) return (void)fuse_reply_err(req, EROFS);
+    Inode& newparent = *inode_of(newparent_ino);
+    std::string from = child_rel(*inode_of(parent_ino), name);
+    std::string to = child_rel(newparent, newname);
+    if ((flags & ~unsigned(RENAME_NOREPLACE)) || newparent.kind != Inode::Kind::directory)
+        return (void)fuse_reply_err(req, EACCES);
+    std::shared_ptr<Upload> upload;
+    {
+        std::lock_guard lock(table_mutex_);
+        if (Inode* inode = visible_upload(req, from)) upload = inode->upload;
+    }
+    if (!upload) {
+        struct stat st {};
+        bool exists = ::fstatat(backing_.bundles(), from.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+        return (void)fuse_reply_err(req, exists ? EACCES : ENOENT);  // bundles never move
+    }
+    std::lock_guard lock(upload->mutex);
+    // Only a judged temp-suffix upload (held) is renamed, and only to a bundle name of the same
+    // customer: that rename is its publication.
+    if (upload->state.load() != Upload::State::held) return (void)fuse_reply_err(req, EACCES);
+    if (to.substr(0, to.find('/')) != upload->customer ||
+        classify_name(newname, config_.store) != NameKind::bundle)
+        return (void)fuse_reply_err(req, EACCES);
+    struct stat st {};
+    if (::fstatat(backing_.bundles(), to.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return (void)fuse_reply_err(req, EEXIST);  // still held: the client may pick another name
+    fuse_reply_err(req, publish(*upload, to.substr(to.find('/') + 1)));
+}
+
+indexer::UploadRecord StoreFs::row_for(const Upload& upload, indexer::UploadStatus status,
+                                       const std::string& reason) const {
+    indexer::UploadRecord row;
+    row.upload_id = upload.tag_upload_id.empty() ? upload.id : upload.tag_upload_id;
+    row.customer = upload.customer;
+    row.path = upload.path;
+    row.remote = upload.tag_remote.empty() ? "local:pid " + std::to_string(upload.writer)
+                                           : upload.tag_remote;
+    row.client_version = upload.tag_client_version;
+    row.started_at = upload.started_at;
+    row.finished_at = indexer::Clock::now();
+    row.status = status;
+    row.reason = reason;
+    if (upload.judged) {
+        row.bytes = upload.verdict.bytes;
+        row.sha256 = upload.verdict.sha256;
+        row.gzip_members = upload.verdict.gzip_members;
+        row.uncompressed_bytes = upload.verdict.uncompressed_bytes;
+        row.member_count = upload.verdict.member_count;
+    } else {
+        struct stat st {};
+        if (::fstat(upload.fd(), &st) == 0) row.bytes = static_cast<std::uint64_t>(st.st_size);
+    }
+    return row;
+}
+
+}  // namespace dropgate::fs
