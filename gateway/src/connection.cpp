@@ -182,7 +182,7 @@ class ChannelTransport : public Transport {
 // hypervisor). Grow the heap once and populate it with one madvise call, so the key exchange
 // and the first packets reuse ready pages instead of faulting them in one by one.
 void prefault_heap() {
-    constexpr std::size_t kSize = 1 << 20;
+    constexpr std::size_t kSize = 640 << 10;
     void* block = ::malloc(kSize);
     if (!block) return;
     auto begin = (reinterpret_cast<std::uintptr_t>(block) + 4095) & ~std::uintptr_t(4095);
