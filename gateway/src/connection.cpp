@@ -236,6 +236,10 @@ void serve_connection(const ConnectionSetup& setup) {
     ::signal(SIGCHLD, SIG_DFL);
     shutdown_fd = setup.socket_fd;
     ::signal(SIGUSR1, on_stop);
+    // If the gateway dies (kill -9, or its supervisor's death), end this session the same way
+    // as after the grace period: uploads in progress are marked aborted, nothing lingers.
+    ::prctl(PR_SET_PDEATHSIG, SIGUSR1);
+    if (::getppid() != setup.parent) on_stop(SIGUSR1);
     // Keep freed memory for reuse instead of unmapping it and faulting it in again.
     ::mallopt(M_MMAP_THRESHOLD, 4 << 20);
     ::mallopt(M_TRIM_THRESHOLD, 16 << 20);

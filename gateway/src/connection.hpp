@@ -4,6 +4,8 @@
 
 #include <libssh/server.h>
 
+#include <sys/types.h>
+
 #include <string>
 
 #include "auth.hpp"
@@ -18,6 +20,7 @@ struct ConnectionSetup {
     int socket_fd = -1;
     int control_fd = -1;  // to the parent: "user\n" -> 'Y' go on, 'G'/'U' a session limit
     std::string remote;   // "ip:port"
+    pid_t parent = 0;     // the gateway process: a session ends when it dies
 };
 
 [[noreturn]] void serve_connection(const ConnectionSetup& setup);

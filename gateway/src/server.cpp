@@ -216,6 +216,7 @@ void Gateway::spawn(UniqueFd client) {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return;
     UniqueFd ours(pair[0]), theirs(pair[1]);
     // The child inherits the socket and bind; it resets the rest (connection.cpp).
+    setup.parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
         LogLine("fork_failed", LogLine::Level::error).add("error", std::strerror(errno)).emit();

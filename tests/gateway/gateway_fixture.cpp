@@ -55,9 +55,11 @@ GatewayFixture::GatewayFixture(GatewayOptions options) : with_store_(options.wit
 }
 
 bool GatewayFixture::start(const GatewayOptions& options) {
+    std::string listen = "\"127.0.0.1:" + std::to_string(port_) + "\"";
+    if (options.also_ipv6) listen += ", \"[::1]:" + std::to_string(port_) + "\"";
     std::string config =
-        "[server]\nlisten = [\"127.0.0.1:" + std::to_string(port_) +
-        "\"]\nhost_key_dir = \"hostkeys\"\nmax_sessions = " + options.max_sessions +
+        "[server]\nlisten = [" + listen +
+        "]\nhost_key_dir = \"hostkeys\"\nmax_sessions = " + options.max_sessions +
         "\nmax_sessions_per_user = " + options.max_sessions_per_user + "\nlogin_grace_time = \"" +
         options.login_grace_time + "\"\nidle_timeout = \"" + options.idle_timeout +
         "\"\n\n[store]\nroot = \"data\"\nmount = \"store\"\n\n[index]\n"
@@ -147,8 +149,13 @@ std::vector<std::string> GatewayFixture::ssh_args(const std::string& tool,
 }
 
 RunResult GatewayFixture::sftp(const std::string& user, const std::string& batch) const {
+    return sftp_to(user, "127.0.0.1", batch);
+}
+
+RunResult GatewayFixture::sftp_to(const std::string& user, const std::string& host,
+                                  const std::string& batch) const {
     auto args = ssh_args("sftp", user);
-    args.insert(args.end(), {"-b", "-", user + "@127.0.0.1"});
+    args.insert(args.end(), {"-b", "-", user + "@" + host});
     return run(args, batch);
 }
 

@@ -21,6 +21,7 @@ struct GatewayOptions {
     // Run `dropgate serve` (the real FUSE store mounted at store.mount, plus this gateway)
     // instead of the gateway alone on a plain directory.
     bool with_store = false;
+    bool also_ipv6 = false;  // listen on [::1] too, same port
 };
 
 class GatewayFixture {
@@ -39,6 +40,8 @@ class GatewayFixture {
 
     // OpenSSH sftp in batch mode as `user`; commands one per line.
     RunResult sftp(const std::string& user, const std::string& batch) const;
+    RunResult sftp_to(const std::string& user, const std::string& host,
+                      const std::string& batch) const;
     // Any OpenSSH client command with the usual options; `tool` is "ssh", "scp" or "sftp".
     std::vector<std::string> ssh_args(const std::string& tool, const std::string& user) const;
     // The paramiko helper script (tests/gateway/sftp_probe.py) with a subcommand.

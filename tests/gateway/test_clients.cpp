@@ -12,6 +12,7 @@
 #include "gateway_fixture.hpp"
 
 using dropgate::test::GatewayFixture;
+using dropgate::test::GatewayOptions;
 using dropgate::test::read_file;
 using dropgate::test::run;
 using dropgate::test::sh;
@@ -184,4 +185,18 @@ TEST_CASE(
     CHECK(xattr(gone, "user.dropgate.aborted") == "1");
     CHECK(std::filesystem::file_size(gone) == 7 * 32768);  // every WRITE answered was kept
     CHECK_THAT(gw.log(), Catch::Contains("\"event\":\"upload_aborted\""));
+}
+
+TEST_CASE("the gateway listens on every configured endpoint, IPv4 and IPv6") {
+    GatewayOptions options;
+    options.also_ipv6 = true;
+    GatewayFixture gw(options);
+    TempDir local;
+    write_file(local / "v6.tgz", "over ipv6");
+    auto v6 = gw.sftp_to("acme", "[::1]", "put " + (local / "v6.tgz").string() + "\n");
+    INFO(v6.err << gw.log());
+    CHECK(v6.exit_code == 0);
+    CHECK(read_file(gw.store() / "acme/v6.tgz") == "over ipv6");
+    CHECK_THAT(gw.log(), Catch::Contains("\"remote\":\"[::1]:"));
+    CHECK(gw.sftp("acme", "ls\n").exit_code == 0);
 }
