@@ -1,11 +1,246 @@
+// dropgate query: read-only views of the index. Tables for people, JSON lines (--json) for scripts.
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
 #include "command.hpp"
+#include "dropgate/config/config.hpp"
+#include "dropgate/indexer/index.hpp"
+#include "dropgate/indexer/timestamp.hpp"
 
 namespace dropgate::cli {
 
+namespace {
+
+using indexer::Index;
+using indexer::Member;
+using indexer::UploadRecord;
+using nlohmann::json;
+
+struct QueryOptions {
+    std::string config;
+    std::string customer, since, status;
+    bool json = false;
+    std::string bundle, glob;
+};
+
+// Collects rows and prints them as a table whose columns are as wide as their widest cell.
+// Columns listed in `right` (numbers) are right-aligned.
+class Table {
+  public:
+    Table(std::vector<std::string> header, std::vector<bool> right) : right_(std::move(right)) {
+        rows_.push_back(std::move(header));
+    }
+    void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+    void print() const {
+        std::vector<std::size_t> width(rows_[0].size(), 0);
+        for (const auto& row : rows_)
+            for (std::size_t i = 0; i < row.size(); ++i)
+                width[i] = std::max(width[i], row[i].size());
+        for (const auto& row : rows_) {
+            std::string line;
+            for (std::size_t i = 0; i < row.size(); ++i) {
+                bool last = i + 1 == row.size();
+                std::string pad(width[i] - row[i].size(), ' ');
+                if (right_[i])
+                    line += pad + row[i];
+                else
+                    line += last ? row[i] : row[i] + pad;
+                if (!last) line += "  ";
+            }
+            std::printf("%s\n", line.c_str());
+        }
+    }
+
+  private:
+    std::vector<bool> right_;
+    std::vector<std::vector<std::string>> rows_;
+};
+
+void print_json(const json& object) {
+    std::printf("%s\n", object.dump().c_str());
+}
+
+std::string octal_mode(std::uint32_t mode) {
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "%04o", mode & 07777);
+    return buffer;
+}
+
+json upload_json(const UploadRecord& r) {
+    return json{
+        {"id", r.id},
+        {"upload_id", r.upload_id},
+        {"customer", r.customer},
+        {"path", r.path},
+        {"remote", r.remote},
+        {"client_version", r.client_version},
+        {"started_at", indexer::format_timestamp(r.started_at)},
+        {"finished_at", indexer::format_timestamp(r.finished_at)},
+        {"bytes", r.bytes},
+        {"sha256", r.sha256},
+        {"status", indexer::to_string(r.status)},
+        {"reason", r.reason},
+        {"gzip_members", r.gzip_members},
+        {"uncompressed_bytes", r.uncompressed_bytes},
+        {"member_count", r.member_count},
+        {"missing_since",
+         r.missing_since ? json(indexer::format_timestamp(*r.missing_since)) : json(nullptr)}};
+}
+
+json member_json(const Member& m) {
+    return json{{"path", m.path},
+                {"type", std::string(1, m.type)},
+                {"size", m.size},
+                {"mode", m.mode},
+                {"mtime", m.mtime},
+                {"uid", m.uid},
+                {"gid", m.gid},
+                {"uname", m.uname},
+                {"gname", m.gname},
+                {"linkname", m.linkname},
+                {"header_offset", m.header_offset},
+                {"data_offset", m.data_offset}};
+}
+
+std::string member_name(const Member& m) {
+    return m.linkname.empty() ? m.path : m.path + " -> " + m.linkname;
+}
+
+Index open_index(const QueryOptions& options) {
+    auto config = config::load(options.config);
+    try {
+        return Index::open(config.index.database, /*read_only=*/true);
+    } catch (const indexer::IndexError& e) {
+        throw UserError(e.what());
+    }
+}
+
+indexer::UploadFilter filter_of(const QueryOptions& options) {
+    indexer::UploadFilter filter;
+    if (!options.customer.empty()) filter.customer = options.customer;
+    if (!options.status.empty()) filter.status = indexer::parse_status(options.status);
+    if (!options.since.empty()) {
+        try {
+            filter.since = indexer::parse_since(options.since, indexer::Clock::now());
+        } catch (const std::invalid_argument& e) {
+            throw UserError(e.what());
+        }
+    }
+    return filter;
+}
+
+void run_bundles(const QueryOptions& options) {
+    auto index = open_index(options);
+    auto rows = index.uploads(filter_of(options));
+    if (options.json) {
+        for (const auto& r : rows) print_json(upload_json(r));
+        return;
+    }
+    Table table(
+        {"FINISHED", "CUSTOMER", "PATH", "STATUS", "BYTES", "MEMBERS", "UPLOAD_ID", "REASON"},
+        {false, false, false, false, true, true, false, false});
+    for (const auto& r : rows) {
+        std::string status(indexer::to_string(r.status));
+        if (r.missing_since) status += " (missing)";
+        table.add({indexer::format_timestamp(r.finished_at), r.customer, r.path, status,
+                   std::to_string(r.bytes), std::to_string(r.member_count), r.upload_id, r.reason});
+    }
+    table.print();
+}
+
+void run_members(const QueryOptions& options) {
+    auto index = open_index(options);
+    auto bundle = index.find_bundle(options.bundle);
+    if (!bundle)
+        throw UserError(
+            "no bundle \"" + options.bundle +
+            "\" in the index (give CUSTOMER/PATH of an accepted bundle, or an upload id)");
+    if (options.json) {
+        index.members(bundle->id, [](const Member& m) { print_json(member_json(m)); });
+        return;
+    }
+    Table table({"TYPE", "MODE", "SIZE", "MTIME", "PATH"}, {false, false, true, false, false});
+    index.members(bundle->id, [&](const Member& m) {
+        table.add(
+            {std::string(1, m.type), octal_mode(m.mode), std::to_string(m.size),
+             indexer::format_timestamp(indexer::Clock::from_time_t(m.mtime)).substr(0, 19) + "Z",
+             member_name(m)});
+    });
+    table.print();
+}
+
+void run_find(const QueryOptions& options) {
+    auto index = open_index(options);
+    if (options.json) {
+        index.find_members(options.glob, filter_of(options), [](const indexer::FoundMember& f) {
+            json object{{"customer", f.customer}, {"bundle", f.bundle}, {"upload", f.upload}};
+            object.update(member_json(f.member));
+            print_json(object);
+        });
+        return;
+    }
+    Table table({"CUSTOMER", "BUNDLE", "TYPE", "SIZE", "PATH"}, {false, false, false, true, false});
+    index.find_members(options.glob, filter_of(options), [&](const indexer::FoundMember& f) {
+        table.add({f.customer, f.bundle, std::string(1, f.member.type),
+                   std::to_string(f.member.size), member_name(f.member)});
+    });
+    table.print();
+}
+
+void run_stats(const QueryOptions& options) {
+    auto index = open_index(options);
+    auto rows = index.stats(filter_of(options));
+    if (options.json) {
+        for (const auto& s : rows)
+            print_json(json{{"customer", s.customer},
+                            {"status", indexer::to_string(s.status)},
+                            {"uploads", s.uploads},
+                            {"bytes", s.bytes},
+                            {"uncompressed_bytes", s.uncompressed_bytes},
+                            {"members", s.members}});
+        return;
+    }
+    Table table({"CUSTOMER", "STATUS", "UPLOADS", "BYTES", "UNCOMPRESSED", "MEMBERS"},
+                {false, false, true, true, true, true});
+    for (const auto& s : rows)
+        table.add({s.customer, std::string(indexer::to_string(s.status)), std::to_string(s.uploads),
+                   std::to_string(s.bytes), std::to_string(s.uncompressed_bytes),
+                   std::to_string(s.members)});
+    table.print();
+}
+
+}  // namespace
+
 void add_query(CLI::App& app) {
+    auto options = std::make_shared<QueryOptions>();
     auto* cmd = app.add_subcommand("query", "Query the index (bundles, members, find, stats)");
-    cmd->allow_extras();
-    cmd->callback([] { throw std::runtime_error("'query' is not implemented yet"); });
+    cmd->add_option("-c,--config", options->config, "Config file")->required();
+    cmd->add_option("--customer", options->customer, "Only this customer's uploads");
+    cmd->add_option("--since", options->since,
+                    "Only uploads finished since a UTC date/time (2026-11-23, "
+                    "2026-11-23T10:00Z) or a duration ago (90m, 24h, 7d)");
+    cmd->add_option("--status", options->status, "Only uploads with this status")
+        ->check(CLI::IsMember({"accepted", "rejected", "aborted"}));
+    cmd->add_flag("--json", options->json, "One JSON object per line instead of a table");
+    cmd->require_subcommand(1);
+
+    auto* bundles = cmd->add_subcommand("bundles", "Uploads, newest first (all statuses)");
+    bundles->callback([options] { run_bundles(*options); });
+    auto* members = cmd->add_subcommand("members", "Members of one bundle, in archive order");
+    members->add_option("BUNDLE", options->bundle, "CUSTOMER/PATH or an upload id")->required();
+    members->callback([options] { run_members(*options); });
+    auto* find =
+        cmd->add_subcommand("find", "Members whose path matches a glob, with their bundle");
+    find->add_option("GLOB", options->glob, "SQLite GLOB pattern: * ? [...], case-sensitive")
+        ->required();
+    find->callback([options] { run_find(*options); });
+    auto* stats =
+        cmd->add_subcommand("stats", "Uploads, bytes and members per customer and status");
+    stats->callback([options] { run_stats(*options); });
+    for (auto* sub : {bundles, members, find, stats}) sub->fallthrough();
 }
 
 }  // namespace dropgate::cli
