@@ -254,6 +254,11 @@ bool GzipStream::inflate(const std::uint8_t*& data, std::size_t& size, InflateSi
         }
         // Done when all input is taken and the output buffer was not filled (nothing pending).
         if (st.avail_in == 0 && produced < kOutputBuffer) return true;
+        if (used == 0 && produced == 0) {
+            // ISA-L always makes progress on valid input; never spin on input it will not take.
+            fail("corrupt deflate data in gzip member " + std::to_string(members_));
+            return false;
+        }
     }
 }
 
