@@ -43,6 +43,9 @@ namespace {
 sqlite::Db open_writable(const std::filesystem::path& database) {
     sqlite::Db db(database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     sqlite3_busy_timeout(db.get(), 5000);
+    // 16 KiB pages (only takes effect on a new, empty database): a cold query touches a
+    // quarter as many pages, and each page costs a fault or a pread (measured: bench/query.sh).
+    db.exec("PRAGMA page_size = 16384");
     {
         // journal_mode returns a row; WAL persists in the file once set.
         sqlite::Stmt wal(db, "PRAGMA journal_mode = WAL");
