@@ -87,7 +87,9 @@ Service::~Service() {
 
 void Service::start(const std::vector<std::string>& extra_args) {
     REQUIRE(pid_ < 0);
-    std::filesystem::create_directories(mount());
+    // After a kill -9 the old mount is dead (ENOTCONN) until the store detaches it at start-up.
+    std::error_code dead_mount;
+    std::filesystem::create_directories(mount(), dead_mount);
     pid_ = fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
