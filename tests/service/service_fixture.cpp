@@ -90,6 +90,7 @@ void Service::start(const std::vector<std::string>& extra_args) {
     // After a kill -9 the old mount is dead (ENOTCONN) until the store detaches it at start-up.
     std::error_code dead_mount;
     std::filesystem::create_directories(mount(), dead_mount);
+    const std::size_t earlier_log = log().size();  // a restart must wait for its own ready line
     pid_ = fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
@@ -105,7 +106,7 @@ void Service::start(const std::vector<std::string>& extra_args) {
         _exit(127);
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (log().find("\"service_ready\"") == std::string::npos) {
+    while (log().find("\"service_ready\"", earlier_log) == std::string::npos) {
         int status = 0;
         if (waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
@@ -143,11 +144,11 @@ void Service::kill9() {
 
 pid_t Service::part_pid(const std::string& key) const {
     std::istringstream lines(log());
-    for (std::string line; std::getline(lines, line);) {
-        if (line.find("\"service_ready\"") == std::string::npos) continue;
-        return nlohmann::json::parse(line).at(key).get<pid_t>();
-    }
-    return -1;
+    pid_t pid = -1;  // from the latest start
+    for (std::string line; std::getline(lines, line);)
+        if (line.find("\"service_ready\"") != std::string::npos)
+            pid = nlohmann::json::parse(line).at(key).get<pid_t>();
+    return pid;
 }
 
 RunResult Service::sftp(const std::string& user, const std::string& batch) const {
