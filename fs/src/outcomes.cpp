@@ -40,9 +40,12 @@ void log_outcome(const indexer::UploadRecord& row, int error) {
 int StoreFs::conclude(Upload& upload) {
     if (upload.write_error) {
         int error = upload.write_error;
-        return refuse(
-            upload, error,
-            error == ENOSPC ? "disk full" : std::string("write failed: ") + std::strerror(error));
+        std::string reason = error == ENOSPC ? "disk full"
+                             : error == EFBIG
+                                 ? "bundle exceeds max_bundle_size " +
+                                       std::to_string(judge_.limits().max_bundle_size) + " bytes"
+                                 : std::string("write failed: ") + std::strerror(error);
+        return refuse(upload, error, reason);
     }
     const auto judge_start = std::chrono::steady_clock::now();
     const auto& verdict = upload.judge();

@@ -35,9 +35,10 @@ void StoreFs::create(fuse_req_t req, fuse_ino_t parent_ino, const char* name, fu
     // Name checks happen here, at create, so a client learns at once instead of after sending
     // gigabytes; the same rules are applied again at publish.
     if (classify_name(name, config_.store) == NameKind::refused) {
+        auto reason = indexer::check_name(name, config_.store);
         log::info("upload_refused", {{"customer", customer},
                                      {"path", path},
-                                     {"reason", "name not accepted by store.accept"}});
+                                     {"reason", reason ? *reason : "name not allowed"}});
         return (void)fuse_reply_err(req, EACCES);
     }
     struct stat existing {};
