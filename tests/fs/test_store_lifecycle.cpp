@@ -116,7 +116,8 @@ os.close(fd) if False else None
 }
 
 TEST_CASE(
-    "xattrs: tags set before close reach the row; a bundle shows sha256, uploaded_at, uploader, "
+    "xattrs: tags set before close reach the row and a bundle shows sha256, uploaded_at, uploader "
+    "and "
     "members") {
     StoreUnderTest store;
     store.start();
