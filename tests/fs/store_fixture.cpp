@@ -60,8 +60,7 @@ StoreUnderTest::~StoreUnderTest() {
     if (is_mounted(mount())) run({"fusermount3", "-u", "-z", mount().string()});
 }
 
-void StoreUnderTest::start() {
-    ++log_starts_;
+void StoreUnderTest::start(const std::vector<std::string>& extra_args) {
     pid_t pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
@@ -69,8 +68,10 @@ void StoreUnderTest::start() {
         ::dup2(log, 1);
         ::dup2(log, 2);
         std::string bin = dropgate_bin(), config = config_file().string();
-        ::execl(bin.c_str(), bin.c_str(), "store", "-c", config.c_str(),
-                static_cast<char*>(nullptr));
+        std::vector<const char*> argv{bin.c_str(), "store", "-c", config.c_str()};
+        for (const auto& arg : extra_args) argv.push_back(arg.c_str());
+        argv.push_back(nullptr);
+        ::execv(bin.c_str(), const_cast<char* const*>(argv.data()));
         ::_exit(127);
     }
     pid_ = pid;

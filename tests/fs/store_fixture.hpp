@@ -21,7 +21,8 @@ class StoreUnderTest {
     StoreUnderTest(const StoreUnderTest&) = delete;
     StoreUnderTest& operator=(const StoreUnderTest&) = delete;
 
-    void start();      // runs `dropgate store -c CONFIG` and waits until it is mounted
+    // Runs `dropgate store -c CONFIG [extra_args]` and waits until it is mounted.
+    void start(const std::vector<std::string>& extra_args = {});
     int stop();        // SIGTERM, wait; returns the exit status
     void kill_hard();  // SIGKILL, then remove the dead mount
 
@@ -40,7 +41,6 @@ class StoreUnderTest {
   private:
     TempDir dir_;
     pid_t pid_ = -1;
-    int log_starts_ = 0;
 };
 
 // Runs tests/fs/writer.py; returns its stdout ("open=OK\nclose=EBADMSG\n").

@@ -179,3 +179,57 @@ attempt("rmdir", lambda: os.rmdir(os.path.dirname(p)))
           "chmod=EACCES\nsetxattr=EACCES\nrmdir=EACCES\n");
     CHECK(sha256_of(store.bundles() / "acme/b.tgz") == sha256_of(bundle));
 }
+
+TEST_CASE("writes that arrive out of order are validated once the gap fills") {
+    StoreUnderTest store;
+    store.start();
+    auto bundle = store.dir() / "b.tgz";
+    make_small_bundle(bundle);
+    auto result = run({"python3", "-c", R"(
+import errno, os, sys
+data = open(sys.argv[2], "rb").read()
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644)
+third = len(data) // 3
+os.pwrite(fd, data[2 * third:], 2 * third)   # the tail first
+os.pwrite(fd, data[third:2 * third], third)  # then the middle
+os.pwrite(fd, data[:third + 100], 0)         # the head, overlapping the middle with equal bytes
+try:
+    os.close(fd); print("close=0")
+except OSError as e:
+    print("close=" + errno.errorcode[e.errno])
+)",
+                       (store.mount() / "acme/ooo.tgz").string(), bundle.string()});
+    CHECK(result.out == "close=0\n");
+    CHECK(sha256_of(store.bundles() / "acme/ooo.tgz") == sha256_of(bundle));
+
+    // Overwriting already validated bytes with different ones is judged on the final content.
+    auto rewrite = run({"python3", "-c", R"(
+import errno, os, sys
+data = open(sys.argv[2], "rb").read()
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644)
+os.write(fd, b"\0" * len(data))
+os.pwrite(fd, data, 0)
+try:
+    os.close(fd); print("close=0")
+except OSError as e:
+    print("close=" + errno.errorcode[e.errno])
+)",
+                        (store.mount() / "acme/rewritten.tgz").string(), bundle.string()});
+    CHECK(rewrite.out == "close=0\n");
+    CHECK(sha256_of(store.bundles() / "acme/rewritten.tgz") == sha256_of(bundle));
+}
+
+TEST_CASE(
+    "with the kernel writeback cache on, bundles written in small pieces are accepted intact") {
+    StoreUnderTest store;
+    store.start({"--writeback-cache"});
+    auto big = big_bundle();
+    CHECK(write_through(store.mount() / "acme/small-writes.tgz", big, {"--chunk", "1000"}) ==
+          "open=OK\nclose=0\n");
+    CHECK(sha256_of(store.bundles() / "acme/small-writes.tgz") == sha256_of(big));
+    auto bad = store.dir() / "bad.tgz";
+    write_file(bad, read_file(big).substr(0, 3'000'000));
+    CHECK(write_through(store.mount() / "acme/cut.tgz", bad, {"--chunk", "4096"}) ==
+          "open=OK\nclose=EBADMSG\n");
+    CHECK(list_dir(store.staging()).empty());
+}
