@@ -17,7 +17,8 @@ using namespace std::chrono;
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s DB [--bundles N] [--members N] [--customers N] [--hosts N]\n",
+        std::fprintf(stderr,
+                     "usage: %s DB [--bundles N] [--members N] [--customers N] [--hosts N]\n",
                      argv[0]);
         return 2;
     }
@@ -26,10 +27,14 @@ int main(int argc, char** argv) {
     for (int i = 2; i + 1 < argc; i += 2) {
         std::string flag = argv[i];
         long value = std::atol(argv[i + 1]);
-        if (flag == "--bundles") bundles = value;
-        else if (flag == "--members") members = value;
-        else if (flag == "--customers") customers = value;
-        else if (flag == "--hosts") hosts = value;
+        if (flag == "--bundles")
+            bundles = value;
+        else if (flag == "--members")
+            members = value;
+        else if (flag == "--customers")
+            customers = value;
+        else if (flag == "--hosts")
+            hosts = value;
     }
     auto index = Index::open(db);
     auto spool_dir = db.parent_path().empty() ? std::filesystem::path(".") : db.parent_path();
@@ -51,7 +56,7 @@ int main(int argc, char** argv) {
         r.started_at = r.finished_at - seconds(20);
         r.sha256 = std::string(64, 'f');
         r.bytes = 1'000'000 + static_cast<std::uint64_t>(b) * 37;
-        r.status = b % 20 == 7 ? UploadStatus::rejected
+        r.status = b % 20 == 7     ? UploadStatus::rejected
                    : b % 100 == 13 ? UploadStatus::aborted
                                    : UploadStatus::accepted;
         if (r.status == UploadStatus::rejected) r.reason = "gzip CRC mismatch in member 2";
@@ -64,8 +69,8 @@ int main(int argc, char** argv) {
                     static const char* system_files[] = {"etc/hosts", "proc/meminfo", "dmesg.txt"};
                     member.path = system_files[m];
                 } else {
-                    member.path = "var/log/app/" + host_name + "/service-" +
-                                  std::to_string(m / 5) + ".log." + std::to_string(m % 5);
+                    member.path = "var/log/app/" + host_name + "/service-" + std::to_string(m / 5) +
+                                  ".log." + std::to_string(m % 5);
                 }
                 member.size = 4096 + static_cast<std::uint64_t>(m) * 13;
                 member.mode = 0644;
@@ -85,9 +90,10 @@ int main(int argc, char** argv) {
         slowest = std::max(slowest, duration<double>(steady_clock::now() - t0).count());
     }
     double seconds_taken = duration<double>(steady_clock::now() - start).count();
-    std::printf("generated %ld bundles, %llu member rows in %.2f s (%.0f members/s, slowest record "
-                "%.3f s)\n",
-                bundles, static_cast<unsigned long long>(member_rows), seconds_taken,
-                member_rows / seconds_taken, slowest);
+    std::printf(
+        "generated %ld bundles, %llu member rows in %.2f s (%.0f members/s, slowest record "
+        "%.3f s)\n",
+        bundles, static_cast<unsigned long long>(member_rows), seconds_taken,
+        member_rows / seconds_taken, slowest);
     return 0;
 }

@@ -158,6 +158,11 @@ void run_members(const QueryOptions& options) {
         throw UserError(
             "no bundle \"" + options.bundle +
             "\" in the index (give CUSTOMER/PATH of an accepted bundle, or an upload id)");
+    if (bundle->status != indexer::UploadStatus::accepted)
+        std::fprintf(
+            stderr, "dropgate: upload %s was %s (%s); only accepted bundles have members\n",
+            bundle->upload_id.c_str(), std::string(indexer::to_string(bundle->status)).c_str(),
+            bundle->reason.c_str());
     if (options.json) {
         index.members(bundle->id, [](const Member& m) { print_json(member_json(m)); });
         return;

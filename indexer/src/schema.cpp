@@ -63,7 +63,8 @@ CREATE TABLE members (
     data_offset   INTEGER NOT NULL
 );
 CREATE INDEX members_by_upload ON members (upload_id, header_offset);
-CREATE INDEX members_by_path ON members (path_id);
+-- upload_id in the key: find can apply the bundle filters before reading the member row.
+CREATE INDEX members_by_path ON members (path_id, upload_id);
 )sql";
 
 // Version 2: `verify --repair` marks accepted rows whose bundle file is gone, without

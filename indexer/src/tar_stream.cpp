@@ -166,6 +166,12 @@ void TarStream::header(const std::uint8_t* b) {
             if (std::uint64_t(*size) > kMaxExtendedHeader)
                 return fail("tar extended header" + at(block_offset_) + " is too large (" +
                             std::to_string(*size) + " bytes)");
+            // One member's extended headers together (and all global ones) stay within the
+            // cap too, so many small headers cannot add up to unbounded memory.
+            if ((type == 'g' ? global_bytes_ : pending_bytes_) += std::uint64_t(*size);
+                global_bytes_ > kMaxExtendedHeader || pending_bytes_ > kMaxExtendedHeader)
+                return fail("tar extended headers" + at(block_offset_) + " are too large (over " +
+                            std::to_string(kMaxExtendedHeader) + " bytes)");
             if (type != 'g' && !prefix_offset_) prefix_offset_ = block_offset_;
             collect_type_ = type;
             collect_offset_ = block_offset_;
@@ -288,6 +294,7 @@ void TarStream::member(const std::uint8_t* b, std::uint64_t header_size) {
     long_name_.reset();
     long_link_.reset();
     prefix_offset_.reset();
+    pending_bytes_ = 0;
     if (sparse_ext) {
         state_ = State::sparse_ext;
         return;

@@ -61,6 +61,8 @@ class TarStream {
     std::string collect_;
     std::optional<std::uint64_t> prefix_offset_;  // first extended header of the pending member
     PaxAttributes pax_, global_;
+    std::uint64_t pending_bytes_ = 0;  // extended header bytes collected for the next member
+    std::uint64_t global_bytes_ = 0;   // global pax header bytes collected so far
     std::optional<std::string> long_name_, long_link_;
 
     Member current_;                 // the member being skipped (its path names a truncation)

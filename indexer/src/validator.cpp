@@ -63,7 +63,12 @@ bool StreamValidator::feed(std::span<const std::uint8_t> bytes) {
     Impl& v = *impl_;
     v.sha.update(bytes);
     v.fed += bytes.size();
-    if (v.refusal || v.gzip_refused) return false;
+    if (v.refusal) return false;
+    if (v.gzip_refused) {
+        // Only records the first bytes, so "bad magic … looks like …" sees up to 512 of them.
+        v.gzip.feed(bytes.data(), bytes.size(), v);
+        return false;
+    }
     if (v.fed > v.limits.max_bundle_size) {
         return v.refuse(EFBIG,
                         "bundle exceeds max_bundle_size " + human_size(v.limits.max_bundle_size));

@@ -81,7 +81,7 @@ TEST_CASE("timestamps are stored as sortable UTC text with milliseconds") {
     CHECK(indexer::parse_timestamp("2026-11-18T11:06:40.123Z") == kNow);
 }
 
-TEST_CASE("--since accepts ISO dates and times and relative durations") {
+TEST_CASE("the since filter accepts ISO dates and times and relative durations") {
     using indexer::parse_since;
     CHECK(parse_since("24h", kNow) == kNow - hours(24));
     CHECK(parse_since("7d", kNow) == kNow - hours(24 * 7));
@@ -97,7 +97,7 @@ TEST_CASE("--since accepts ISO dates and times and relative durations") {
     CHECK_THROWS(parse_since("2026-13-01", kNow));
 }
 
-TEST_CASE("a second accepted bundle under the same name is refused; failed attempts may repeat") {
+TEST_CASE("a second accepted bundle under the same name is refused, while failed attempts may repeat") {
     TempDir dir;
     auto index = Index::open(dir / "index.sqlite3");
     indexer::MemberSpool spool(dir.path());

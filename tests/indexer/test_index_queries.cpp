@@ -232,6 +232,11 @@ TEST_CASE_METHOD(QueryFixture, "query mistakes are user errors with one clear li
     CHECK_THAT(unknown.err, Catch::Contains("no bundle \"acme/nope.tgz\""));
     // A rejected attempt is no bundle.
     CHECK(query({"members", "acme/host/b.tgz"}).exit_code == 1);
+    // Asked by upload id, a rejected attempt is listed as having no members, and why.
+    auto rejected = query({"members", "u-acme-2"});
+    CHECK(rejected.exit_code == 0);
+    CHECK(lines(rejected.out).size() == 1);  // the header only
+    CHECK_THAT(rejected.err, Catch::Contains("u-acme-2 was rejected (gzip CRC mismatch"));
 
     std::filesystem::remove(db);
     std::filesystem::remove(db.string() + "-wal");
