@@ -159,3 +159,25 @@ TEST_CASE("SIGTERM unmounts the store cleanly and exits 0") {
     CHECK(store.stop() == 0);
     CHECK_FALSE(is_mounted(store.mount()));
 }
+
+TEST_CASE("at start-up a bundle without an index row is re-validated from disk and indexed") {
+    StoreUnderTest store;
+    auto bundle = store.dir() / "b.tgz";
+    make_small_bundle(bundle);
+    // What a crash between the publishing rename and the index commit leaves behind.
+    stdfs::create_directories(store.bundles() / "acme");
+    stdfs::copy_file(bundle, store.bundles() / "acme/orphan.tgz");
+    write_file(store.bundles() / "acme/broken.tgz", "not a bundle at all");
+    store.start();
+    CHECK(store.sql("SELECT status || '|' || remote FROM uploads WHERE path = 'orphan.tgz'") ==
+          "accepted|recovered at start-up");
+    CHECK(store.sql("SELECT sha256 FROM uploads WHERE path = 'orphan.tgz'") == sha256_of(bundle));
+    CHECK(store.row("acme", "broken.tgz") == "");  // reported, never deleted
+    CHECK(stdfs::exists(store.bundles() / "acme/broken.tgz"));
+    CHECK_THAT(store.log(), Catch::Contains("bundle_invalid") && Catch::Contains("broken.tgz"));
+    auto attrs =
+        run({"python3", "-c",
+             "import os,sys; print(os.getxattr(sys.argv[1], 'user.dropgate.sha256').decode())",
+             (store.mount() / "acme/orphan.tgz").string()});
+    CHECK(attrs.out == sha256_of(bundle) + "\n");
+}
