@@ -12,6 +12,11 @@ namespace {
 constexpr std::uint8_t kId1 = 0x1f, kId2 = 0x8b, kDeflate = 8;
 constexpr std::uint8_t kFhcrc = 0x02, kFextra = 0x04, kFname = 0x08, kFcomment = 0x10;
 constexpr std::uint8_t kReservedFlags = 0xe0;
+// bsdtar (macOS's tar) writing to a pipe pads its gzip output with zeros to a whole 10240-byte
+// tar record. That padding is accepted; anything else after the last member is not: the zeros
+// must be fewer than one record and end the upload on a 512-byte block boundary.
+constexpr std::uint64_t kMaxZeroPadding = 10240;
+constexpr std::uint64_t kPaddingBlock = 512;
 
 std::uint32_t load_le32(const std::uint8_t* p) {
     return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 |
@@ -40,6 +45,10 @@ std::optional<Refusal> GzipStream::refusal() const {
 std::optional<Refusal> GzipStream::finish() const {
     if (phase_ == Phase::failed) return refusal();
     if (phase_ == Phase::between) return std::nullopt;
+    if (phase_ == Phase::padding)
+        return consumed_ % kPaddingBlock == 0
+                   ? std::nullopt
+                   : std::optional<Refusal>(Refusal{EBADMSG, "trailing data after gzip stream"});
     if (phase_ == Phase::magic1 && members_ == 0) return Refusal{EBADMSG, "empty file"};
     // Ended inside a member: its header, deflate data or 8-byte trailer.
     return Refusal{EBADMSG, "truncated: gzip stream ends at byte " + std::to_string(consumed_)};
@@ -58,8 +67,24 @@ bool GzipStream::feed(const std::uint8_t* data, std::size_t size, InflateSink& s
             case Phase::body:
                 if (!inflate(data, size, sink)) return false;
                 break;
+            case Phase::padding: {
+                const std::uint8_t* nonzero =
+                    std::find_if(data, data + size, [](std::uint8_t b) { return b != 0; });
+                std::size_t zeros = static_cast<std::size_t>(nonzero - data);
+                padding_ += zeros;
+                consumed_ += zeros;
+                if (zeros < size || padding_ >= kMaxZeroPadding) {
+                    fail("trailing data after gzip stream");
+                    return false;
+                }
+                return true;
+            }
             case Phase::between:
-                // Only another member may follow; anything else (zero padding included) is refused.
+                // Only another member, or record padding, may follow.
+                if (data[0] == 0) {
+                    phase_ = Phase::padding;
+                    break;
+                }
                 if (data[0] != kId1) {
                     fail("trailing data after gzip stream");
                     return false;
@@ -254,6 +279,11 @@ bool GzipStream::inflate(const std::uint8_t*& data, std::size_t& size, InflateSi
         }
         // Done when all input is taken and the output buffer was not filled (nothing pending).
         if (st.avail_in == 0 && produced < kOutputBuffer) return true;
+        if (used == 0 && produced == 0) {
+            // ISA-L always makes progress on valid input; never spin on input it will not take.
+            fail("corrupt deflate data in gzip member " + std::to_string(members_));
+            return false;
+        }
     }
 }
 

@@ -57,6 +57,7 @@ class GzipStream {
         header_crc,
         body,
         between,
+        padding,  // zero bytes after the last member (see kMaxZeroPadding)
         failed
     };
 
@@ -72,6 +73,7 @@ class GzipStream {
     std::unique_ptr<std::uint8_t[]> out_;
     std::uint64_t members_ = 0;
     std::uint64_t consumed_ = 0;
+    std::uint64_t padding_ = 0;     // zero bytes seen after the last member
     std::uint64_t member_out_ = 0;  // decompressed bytes of the current member (ISIZE is mod 2^32)
     std::uint8_t fixed_[10] = {};   // ID1 ID2 CM FLG MTIME(4) XFL OS
     std::size_t fixed_fill_ = 0;

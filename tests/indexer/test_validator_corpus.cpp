@@ -86,6 +86,25 @@ TEST_CASE("the verdict does not depend on how the upload is split into writes", 
     for (const auto& c : make_corpus(invalid_dir, "invalid")) require_chunking_invariant(c);
 }
 
+TEST_CASE("damaged bundles always get a one-line verdict, whatever the write sizes",
+          "[validator]") {
+    TempDir dir;
+    auto cases = make_corpus(dir, "mutated");
+    REQUIRE(cases.size() == 150);
+    for (const auto& c : cases) {
+        auto bytes = read_bytes(c.file);
+        Outcome whole = validate_bytes(bytes, 0);
+        INFO("case " << c.name << ": " << whole.verdict.reason);
+        REQUIRE(whole.verdict.accepted == whole.verdict.reason.empty());
+        REQUIRE(whole.verdict.reason.find('\n') == std::string::npos);
+        for (std::size_t chunk : {std::size_t(1) << 10, std::size_t(4093)}) {
+            Outcome part = validate_bytes(bytes, chunk);
+            REQUIRE(part.verdict.reason == whole.verdict.reason);
+            if (whole.verdict.accepted) REQUIRE(part.members == whole.members);
+        }
+    }
+}
+
 TEST_CASE("GNU tar and bsdtar agree with the validator on which members a bundle has",
           "[validator]") {
     TempDir dir;
