@@ -15,8 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kHoldTimeout = 10min;  // spec §4: a held temp-suffix upload not renamed in time
-
 StoreFs& fs_of(fuse_req_t req) {
     return *static_cast<StoreFs*>(fuse_req_userdata(req));
 }
@@ -26,16 +24,19 @@ struct SessionDeleter {
 };
 using Session = std::unique_ptr<fuse_session, SessionDeleter>;
 
-// Wakes every 15 s to discard held uploads nobody renamed; stops promptly when asked.
+// Wakes every 15 s (or sooner for a short timeout) to discard held uploads nobody renamed;
+// stops promptly when asked.
 class HeldUploadReaper {
   public:
-    explicit HeldUploadReaper(StoreFs& fs)
-        : thread_([this, &fs](std::stop_token stop) {
+    HeldUploadReaper(StoreFs& fs, std::chrono::seconds timeout)
+        : thread_([this, &fs, timeout](std::stop_token stop) {
+              const auto tick = std::min<std::chrono::seconds>(
+                  15s, std::max<std::chrono::seconds>(1s, timeout / 2));
               std::mutex mutex;
               std::unique_lock lock(mutex);
               while (!stop.stop_requested()) {
-                  wake_.wait_for(lock, stop, 15s, [] { return false; });
-                  if (!stop.stop_requested()) fs.discard_held(kHoldTimeout);
+                  wake_.wait_for(lock, stop, tick, [] { return false; });
+                  if (!stop.stop_requested()) fs.discard_held(timeout);
               }
           }) {}
 
@@ -156,7 +157,7 @@ int run(const config::Config& config, const MountSettings& settings) {
     int status;
     {
         std::optional<HeldUploadReaper> reaper;
-        if (!settings.read_only) reaper.emplace(fs);
+        if (!settings.read_only) reaper.emplace(fs, settings.hold_timeout);
         fuse_loop_config loop{};
         loop.clone_fd = 0;
         loop.max_idle_threads = settings.max_idle_threads;

@@ -181,3 +181,18 @@ TEST_CASE("at start-up a bundle without an index row is re-validated from disk a
              (store.mount() / "acme/orphan.tgz").string()});
     CHECK(attrs.out == sha256_of(bundle) + "\n");
 }
+
+TEST_CASE("a held temp-suffix upload that is never renamed is discarded as aborted") {
+    StoreUnderTest store;
+    store.start({"--hold-timeout", "1s"});
+    auto bundle = store.dir() / "b.tgz";
+    make_small_bundle(bundle);
+    REQUIRE(write_through(store.mount() / "acme/b.tgz.filepart", bundle) == "open=OK\nclose=0\n");
+    // The reaper runs every 1 s here; wait (generously) for the row rather than for a time.
+    for (int i = 0; i < 600 && store.row("acme", "b.tgz.filepart").empty(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK_THAT(store.row("acme", "b.tgz.filepart"),
+               Catch::StartsWith("aborted|") && Catch::Contains("not renamed"));
+    CHECK(list_dir(store.mount() / "acme").empty());
+    CHECK(list_dir(store.staging()).empty());
+}
