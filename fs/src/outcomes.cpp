@@ -143,8 +143,11 @@ void StoreFs::forget_live(Upload& upload, const std::string* published_rel) {
     Inode* inode = live->second;
     live_.erase(live);
     if (published_rel) {
-        inode->rel = *published_rel;
+        if (inode->rel != *published_rel) inode->rel = *published_rel;
         inode->kind = Inode::Kind::bundle;
+        // The bundle is served from bundles/ now; open handles keep the upload (staging fd,
+        // check) alive only as long as they need it, not as long as the kernel caches the inode.
+        inode->upload_.store(nullptr);
         by_path_[*published_rel] = inode;
     }
     if (inode->nlookup == 0) {
@@ -161,7 +164,7 @@ void StoreFs::discard_held(std::chrono::seconds age) {
         std::lock_guard lock(table_mutex_);
         for (auto& [upload, inode] : live_)
             if (upload->state.load() == Upload::State::held && now - upload->held_since > age)
-                expired.push_back(inode->upload);
+                expired.push_back(inode->upload());
     }
     for (auto& upload : expired) {
         std::lock_guard lock(upload->mutex);
@@ -174,7 +177,7 @@ void StoreFs::abandon_all(const std::string& reason) {
     std::vector<std::shared_ptr<Upload>> live;
     {
         std::lock_guard lock(table_mutex_);
-        for (auto& [upload, inode] : live_) live.push_back(inode->upload);
+        for (auto& [upload, inode] : live_) live.push_back(inode->upload());
     }
     for (auto& upload : live) {
         std::lock_guard lock(upload->mutex);
