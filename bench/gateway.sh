@@ -1,0 +1,179 @@
+#!/bin/bash
+# Benchmarks the dropgate gateway against its anchors, all started here on loopback in the
+# same run (docs: /work/shared/notes/benchmarking.md, spec §8):
+#   OpenSSH sshd with internal-sftp, and `rclone serve sftp` (Go's x/crypto/ssh + pkg/sftp).
+# dropgate writes into a plain directory here (no FUSE store, no validation), so (a)-(c)
+# measure the gateway alone.
+#   (a) upload throughput of one large file (BENCH_MB, default 1024 MiB)
+#   (b) 8 parallel clients x 10 connect+upload of 250 KiB: uploads/s and server CPU per upload
+#   (c) Pss of one uploading session's processes (/proc/<pid>/smaps_rollup)
+# Prints "measure  dropgate  anchor  ratio  target" lines. Best of 3, dropgate and anchor alternating.
+# Usage: bench/gateway.sh [path/to/dropgate]
+set -euo pipefail
+
+DROPGATE=$(readlink -f "${1:-build/cli/dropgate}")
+BENCH_MB=${BENCH_MB:-1024}
+RUNS=${RUNS:-3}
+WORK=$(mktemp -d /var/tmp/dropgate-bench.XXXXXX)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
+ticks() {  # utime+stime+cutime+cstime of a process (children counted once reaped)
+    awk '{ print $14+$15+$16+$17 }' /proc/$1/stat
+}
+descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
+pss_kib() { local sum=0 p; for p in "$@"; do sum=$((sum + $(awk '/^Pss:/ {print $2}' /proc/$p/smaps_rollup 2>/dev/null || echo 0))); done; echo $sum; }
+HZ=$(getconf CLK_TCK)
+
+# --- keys, files -----------------------------------------------------------------------
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/client" -C bench
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/host" -C host
+cp "$WORK/client.pub" "$WORK/authorized_keys"
+head -c $((BENCH_MB << 20)) /dev/urandom > "$WORK/big.tgz"
+head -c $((250 << 10)) /dev/urandom > "$WORK/small.tgz"
+SFTP_OPTS=(-q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR -i "$WORK/client")
+
+# --- servers -----------------------------------------------------------------------------
+mkdir -p /run/sshd "$WORK/sshd_up" "$WORK/rclone_up" "$WORK/dg/store/acme" "$WORK/dg/keys"
+SSHD_PORT=$(free_port)
+cat > "$WORK/sshd_config" <<EOF
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $WORK/host
+PermitRootLogin prohibit-password
+AuthorizedKeysFile $WORK/authorized_keys
+StrictModes no
+PasswordAuthentication no
+UsePAM no
+Subsystem sftp internal-sftp
+PidFile $WORK/sshd.pid
+EOF
+/usr/sbin/sshd -D -e -f "$WORK/sshd_config" 2>"$WORK/sshd.log" &
+SSHD_PID=$!; PIDS+=($SSHD_PID)
+
+RCLONE_PORT=$(free_port)
+rclone serve sftp "$WORK/rclone_up" --addr 127.0.0.1:$RCLONE_PORT --authorized-keys "$WORK/client.pub" \
+    --key "$WORK/host" 2>"$WORK/rclone.log" &
+RCLONE_PID=$!; PIDS+=($RCLONE_PID)
+
+DG_PORT=$(free_port)
+cp "$WORK/host" "$WORK/dg/keys/ssh_host_ed25519_key"
+cat > "$WORK/dg/dropgate.toml" <<EOF
+[server]
+listen = ["127.0.0.1:$DG_PORT"]
+host_key_dir = "keys"
+[store]
+root = "data"
+mount = "store"
+[index]
+database = "data/index.sqlite3"
+[[user]]
+name = "acme"
+role = "customer"
+keys = ["$(cat "$WORK/client.pub")"]
+EOF
+"$DROPGATE" gateway -c "$WORK/dg/dropgate.toml" 2>"$WORK/dg.log" &
+DG_PID=$!; PIDS+=($DG_PID)
+wait_port $SSHD_PORT; wait_port $RCLONE_PORT; wait_port $DG_PORT
+
+# target: where an upload lands, per server (user@host, port, remote dir, local dir)
+declare -A USER=([dropgate]=acme [openssh]=root [rclone]=bench)
+declare -A PORT=([dropgate]=$DG_PORT [openssh]=$SSHD_PORT [rclone]=$RCLONE_PORT)
+declare -A RDIR=([dropgate]=/ [openssh]=$WORK/sshd_up/ [rclone]=/)
+declare -A LDIR=([dropgate]=$WORK/dg/store/acme [openssh]=$WORK/sshd_up [rclone]=$WORK/rclone_up)
+declare -A SPID=([dropgate]=$DG_PID [openssh]=$SSHD_PID [rclone]=$RCLONE_PID)
+
+put() {  # put SERVER LOCALFILE REMOTENAME [extra sftp args...]
+    local s=$1 f=$2 name=$3; shift 3
+    echo "put $f ${RDIR[$s]}$name" | sftp "${SFTP_OPTS[@]}" "$@" -P "${PORT[$s]}" -b - "${USER[$s]}@127.0.0.1" >/dev/null
+}
+clear_uploads() { find "${LDIR[$1]}" -mindepth 1 -delete; }
+
+# --- (a) large upload throughput ------------------------------------------------------------
+declare -A BEST_MBS CPU_BIG
+for s in dropgate openssh rclone; do BEST_MBS[$s]=0; CPU_BIG[$s]=999999; done
+for run in $(seq "$RUNS"); do
+    for s in dropgate openssh rclone; do
+        clear_uploads "$s"; sync
+        t0=$(ticks "${SPID[$s]}"); start=$(date +%s.%N)
+        put "$s" "$WORK/big.tgz" "big$run.tgz"
+        end=$(date +%s.%N); sleep 0.3; t1=$(ticks "${SPID[$s]}")
+        mbs=$(echo "$BENCH_MB * 1.048576 / ($end - $start)" | bc -l)
+        cmp -s "$WORK/big.tgz" "${LDIR[$s]}/big$run.tgz" || { echo "$s: upload corrupted" >&2; exit 1; }
+        BEST_MBS[$s]=$(echo "if (${BEST_MBS[$s]} < $mbs) $mbs else ${BEST_MBS[$s]}" | bc -l)
+        cpu=$(( (t1 - t0) * 1000 / HZ ))
+        [ "$cpu" -lt "${CPU_BIG[$s]}" ] && CPU_BIG[$s]=$cpu
+    done
+done
+clear_uploads dropgate; clear_uploads openssh; clear_uploads rclone
+
+# --- (b) 8 parallel clients x 10 connect+upload of 250 KiB ---------------------------------------
+declare -A BEST_UPS CPU_SMALL
+for s in dropgate openssh rclone; do BEST_UPS[$s]=0; CPU_SMALL[$s]=999999; done
+for run in $(seq "$RUNS"); do
+    for s in dropgate openssh rclone; do
+        clear_uploads "$s"
+        t0=$(ticks "${SPID[$s]}"); start=$(date +%s.%N)
+        clients=()
+        for c in $(seq 8); do
+            ( for i in $(seq 10); do put "$s" "$WORK/small.tgz" "c${c}_$i.tgz"; done ) &
+            clients+=($!)
+        done
+        wait "${clients[@]}"
+        end=$(date +%s.%N); sleep 0.5; t1=$(ticks "${SPID[$s]}")
+        n=$(find "${LDIR[$s]}" -name 'c*_*.tgz' | wc -l)
+        [ "$n" -eq 80 ] || { echo "$s: only $n of 80 small uploads arrived" >&2; exit 1; }
+        ups=$(echo "80 / ($end - $start)" | bc -l)
+        BEST_UPS[$s]=$(echo "if (${BEST_UPS[$s]} < $ups) $ups else ${BEST_UPS[$s]}" | bc -l)
+        cpu=$(( (t1 - t0) * 1000 * 100 / HZ / 80 ))  # 1/100 ms per upload
+        [ "$cpu" -lt "${CPU_SMALL[$s]}" ] && CPU_SMALL[$s]=$cpu
+    done
+done
+
+# --- (c) memory of one uploading session -------------------------------------------------------
+declare -A PSS
+for s in dropgate openssh rclone; do
+    put "$s" "$WORK/big.tgz" "slow.tgz" -l 80000 &   # 10 MB/s: the session stays busy
+    client=$!
+    sleep 3
+    if [ "$s" = rclone ]; then  # one process serves everything: the whole process while it uploads
+        PSS[$s]=$(pss_kib "${SPID[$s]}")
+    else                        # the per-connection processes (sshd: monitor + session child)
+        PSS[$s]=$(pss_kib $(descendants "${SPID[$s]}"))
+    fi
+    kill $(descendants "$client") "$client" 2>/dev/null; wait "$client" 2>/dev/null || true
+    sleep 0.5
+done
+
+# --- report -------------------------------------------------------------------------------
+ratio() { echo "scale=2; $1 / $2" | bc -l; }
+f1() { printf '%.1f' "$1"; }
+printf '%-44s %10s %10s %8s  %s\n' measure dropgate anchor ratio target
+for a in openssh rclone; do
+    printf '%-44s %10s %10s %8s  %s\n' "upload ${BENCH_MB} MiB MB/s vs $a" "$(f1 ${BEST_MBS[dropgate]})" \
+        "$(f1 ${BEST_MBS[$a]})" "$(ratio ${BEST_MBS[dropgate]} ${BEST_MBS[$a]})" ">= 1.0 (vs openssh)"
+done
+for a in openssh rclone; do
+    printf '%-44s %10s %10s %8s  %s\n' "upload ${BENCH_MB} MiB server CPU ms vs $a" "${CPU_BIG[dropgate]}" \
+        "${CPU_BIG[$a]}" "$(ratio ${CPU_BIG[dropgate]} ${CPU_BIG[$a]})" "(lower is better)"
+done
+for a in openssh rclone; do
+    printf '%-44s %10s %10s %8s  %s\n' "8x10 connect+put 250KiB uploads/s vs $a" "$(f1 ${BEST_UPS[dropgate]})" \
+        "$(f1 ${BEST_UPS[$a]})" "$(ratio ${BEST_UPS[dropgate]} ${BEST_UPS[$a]})" ">= 1.0 (vs rclone)"
+done
+for a in openssh rclone; do
+    printf '%-44s %10s %10s %8s  %s\n' "server CPU ms per small upload vs $a" \
+        "$(echo "scale=1; ${CPU_SMALL[dropgate]}/100" | bc)" "$(echo "scale=1; ${CPU_SMALL[$a]}/100" | bc)" \
+        "$(ratio ${CPU_SMALL[dropgate]} ${CPU_SMALL[$a]})" "<= 1.0 (vs rclone)"
+done
+for a in openssh rclone; do
+    printf '%-44s %10s %10s %8s  %s\n' "Pss KiB per upload session vs $a" "${PSS[dropgate]}" "${PSS[$a]}" \
+        "$(ratio ${PSS[dropgate]} ${PSS[$a]})" "dropgate <= 4096 KiB"
+done

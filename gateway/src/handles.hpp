@@ -1,0 +1,85 @@
+// The session's private handle table: a bounded array of open files and directories.
+// A handle on the wire is 8 bytes: slot index and a generation, so a stale or forged handle
+// never reaches another file.
+//
+// Uploads go through a write-coalescing buffer (kCoalesce bytes): consecutive WRITEs are
+// appended and reach the store as one large pwrite (fewer FUSE round trips). A failed
+// flush is remembered and reported on the next request for that handle, at the latest CLOSE.
+#pragma once
+
+#include <dirent.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dropgate/indexer/unique_fd.hpp"
+
+namespace dropgate::gateway {
+
+constexpr std::size_t kCoalesce = 1 << 20;
+constexpr std::size_t kMaxCoalescingBuffers = 4;  // per session: bounded memory
+
+// The coalescing buffer: one mapping, faulted in with a single MAP_POPULATE call (page faults
+// are the dominant cost of a short session on a virtualised host), returned to the OS on close.
+struct Mapping {
+    void operator()(char* p) const;
+};
+
+struct DirCloser {
+    void operator()(DIR* dir) const { ::closedir(dir); }
+};
+
+struct OpenFile {
+    OpenFile() = default;
+    ~OpenFile();
+    OpenFile(const OpenFile&) = delete;
+    OpenFile& operator=(const OpenFile&) = delete;
+
+    std::string path;  // normalised, as the client sees it
+    UniqueFd fd;
+    std::unique_ptr<DIR, DirCloser> dir;  // set for OPENDIR handles
+    bool writing = false;
+    std::string upload_id;  // set for uploads
+    std::uint64_t bytes_written = 0;
+
+    // Coalescing buffer (uploads only, allocated on first WRITE).
+    std::unique_ptr<char, Mapping> pending;
+    std::size_t pending_len = 0;
+    std::uint64_t pending_offset = 0;
+    int deferred_errno = 0;  // a failed write: sticky, every later request on the handle fails
+    bool reported = false;   // the refusal went to the client's stderr already
+
+    // Queues `data` at `offset`; flushes first if it does not continue the buffer.
+    void write(std::uint64_t offset, std::string_view data);
+    // Writes out the buffer; on failure records deferred_errno.
+    void flush();
+    // Flushes and returns the (sticky) write error, 0 if none.
+    int take_error();
+};
+
+class HandleTable {
+  public:
+    // Returns the wire handle, or nullopt if the table is full.
+    std::optional<std::string> add(std::unique_ptr<OpenFile> file);
+    // nullptr if the handle is unknown or stale.
+    OpenFile* find(std::string_view handle) const;
+    std::unique_ptr<OpenFile> remove(std::string_view handle);
+    std::size_t size() const { return used_; }
+    // Everything still open when the session ends.
+    std::vector<std::unique_ptr<OpenFile>> drain();
+
+  private:
+    struct Slot {
+        std::unique_ptr<OpenFile> file;
+        std::uint32_t generation = 0;
+    };
+    std::optional<std::uint32_t> slot_of(std::string_view handle) const;
+    std::vector<Slot> slots_;
+    std::size_t used_ = 0;
+};
+
+}  // namespace dropgate::gateway

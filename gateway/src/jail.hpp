@@ -1,0 +1,43 @@
+// A user's view of the store: a directory fd that is their `/`. Client paths are normalised
+// lexically ("." and ".." never climb above `/`), then resolved with openat2(RESOLVE_IN_ROOT),
+// so a symlink — absolute or full of ".." — can never lead outside the root either.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <string>
+#include <string_view>
+
+#include "dropgate/indexer/unique_fd.hpp"
+
+namespace dropgate::gateway {
+
+class Jail {
+  public:
+    explicit Jail(UniqueFd root) : root_(std::move(root)) {}
+
+    // "/a/./b/../c", "a//c", "../../c" -> "/a/c", "/a/c", "/c". Always absolute.
+    static std::string normalize(std::string_view client_path);
+
+    // Opens a normalised path (flags as for open(2); O_NOFOLLOW applies to the last component).
+    // Throws std::system_error with the errno.
+    UniqueFd open(const std::string& path, int flags, mode_t mode = 0) const;
+
+    // The parent directory (O_PATH) and last component of a normalised path, for *at() calls
+    // that must not follow the last component. The root itself has leaf ".".
+    struct Parent {
+        UniqueFd dir;
+        std::string leaf;
+    };
+    Parent parent(const std::string& path) const;
+
+    int root_fd() const { return root_.get(); }
+
+  private:
+    UniqueFd root_;
+};
+
+// The last component of a normalised path ("" for "/").
+std::string_view base_name(std::string_view path);
+
+}  // namespace dropgate::gateway

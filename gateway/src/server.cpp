@@ -1,0 +1,292 @@
+// The parent process: owns the listening sockets, forks one child per connection, counts
+// sessions (in total and per user, learned from each child over its control socket), reaps
+// children, and on SIGTERM stops accepting and waits for running sessions.
+// It stays single-threaded and never touches a client's SSH session itself.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/crypto.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+#include <system_error>
+
+#include "auth.hpp"
+#include "connection.hpp"
+#include "dropgate/gateway/gateway.hpp"
+#include "dropgate/indexer/unique_fd.hpp"
+#include "dropgate/metrics.hpp"
+#include "host_key.hpp"
+#include "log.hpp"
+
+namespace dropgate::gateway {
+
+namespace {
+
+constexpr std::chrono::seconds kShutdownGrace{30};
+// Connections still authenticating, beyond max_sessions (like OpenSSH's MaxStartups): more
+// than this and new connections are closed at once.
+constexpr std::size_t kMaxUnauthenticated = 64;
+
+int signal_pipe[2] = {-1, -1};
+volatile sig_atomic_t stop_requested = 0;
+
+void on_signal(int signo) {
+    if (signo == SIGTERM || signo == SIGINT) stop_requested = 1;
+    int saved = errno;
+    char byte = char(signo);
+    [[maybe_unused]] ssize_t n = ::write(signal_pipe[1], &byte, 1);
+    errno = saved;
+}
+
+struct BindFree {
+    void operator()(ssh_bind bind) const { ssh_bind_free(bind); }
+};
+
+UniqueFd listen_on(const config::Endpoint& endpoint) {
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+    int family = endpoint.host.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+    if (family == AF_INET6) {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(endpoint.port);
+        if (::inet_pton(AF_INET6, endpoint.host.c_str(), &a->sin6_addr) != 1)
+            throw std::runtime_error("listen " + endpoint.to_string() + ": not an IPv6 address");
+        len = sizeof *a;
+    } else {
+        auto* a = reinterpret_cast<sockaddr_in*>(&addr);
+        a->sin_family = AF_INET;
+        a->sin_port = htons(endpoint.port);
+        if (::inet_pton(AF_INET, endpoint.host.c_str(), &a->sin_addr) != 1)
+            throw std::runtime_error("listen " + endpoint.to_string() + ": not an IPv4 address");
+        len = sizeof *a;
+    }
+    UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) throw std::system_error(errno, std::generic_category(), "socket");
+    int one = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (family == AF_INET6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        ::listen(fd.get(), 1024) != 0)
+        throw std::system_error(errno, std::generic_category(), "listen " + endpoint.to_string());
+    return fd;
+}
+
+std::string peer_of(int fd) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "unknown";
+    char host[INET6_ADDRSTRLEN] = {};
+    if (addr.ss_family == AF_INET6) {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
+        ::inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+        return "[" + std::string(host) + "]:" + std::to_string(ntohs(a->sin6_port));
+    }
+    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
+    ::inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+    return std::string(host) + ":" + std::to_string(ntohs(a->sin_port));
+}
+
+struct Child {
+    UniqueFd control;  // parent's end of the control socket
+    std::string user;  // empty until the child authenticated
+};
+
+class Gateway {
+  public:
+    explicit Gateway(const config::Config& config) : config_(config), auth_(config) {}
+    int run();
+
+  private:
+    void accept_all(int listen_fd);
+    void spawn(UniqueFd client);
+    void answer(pid_t pid, Child& child);
+    void reap();
+    std::size_t sessions_of(const std::string& user) const;
+
+    const config::Config& config_;
+    Authenticator auth_;
+    std::unique_ptr<std::remove_pointer_t<ssh_bind>, BindFree> bind_;
+    std::vector<UniqueFd> listeners_;
+    std::map<pid_t, Child> children_;
+};
+
+int Gateway::run() {
+    // Initialise OpenSSL once here, so each forked session inherits it instead of redoing it.
+    OPENSSL_init_crypto(
+        OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS | OPENSSL_INIT_LOAD_CONFIG,
+        nullptr);
+    ssh_init();
+    metrics::init();  // before any fork: session processes share the counters
+    std::filesystem::path host_key = ensure_host_key(config_.server.host_key_dir);
+    bind_.reset(ssh_bind_new());
+    bool no = false;
+    ssh_bind_options_set(bind_.get(), SSH_BIND_OPTIONS_PROCESS_CONFIG, &no);
+    ssh_bind_options_set(bind_.get(), SSH_BIND_OPTIONS_BANNER, "dropgate");
+    if (ssh_bind_options_set(bind_.get(), SSH_BIND_OPTIONS_HOSTKEY, host_key.c_str()) != SSH_OK)
+        throw std::runtime_error("host key " + host_key.string() + ": " +
+                                 ssh_get_error(bind_.get()));
+    for (const auto& endpoint : config_.server.listen) listeners_.push_back(listen_on(endpoint));
+
+    if (::pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        throw std::system_error(errno, std::generic_category(), "pipe");
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    for (int signo : {SIGTERM, SIGINT, SIGCHLD}) ::sigaction(signo, &sa, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+
+    std::string endpoints;
+    for (const auto& e : config_.server.listen)
+        endpoints += (endpoints.empty() ? "" : " ") + e.to_string();
+    LogLine("listening").add("listen", endpoints).add("host_key", host_key.string()).emit();
+
+    std::chrono::steady_clock::time_point deadline{};
+    for (;;) {
+        if (stop_requested && !listeners_.empty()) {
+            listeners_.clear();
+            deadline = std::chrono::steady_clock::now() + kShutdownGrace;
+            LogLine("stopping").add("sessions", std::uint64_t(children_.size())).emit();
+        }
+        if (stop_requested && children_.empty()) break;
+        if (stop_requested && std::chrono::steady_clock::now() >= deadline) {
+            for (auto& [pid, child] : children_)
+                ::kill(pid, SIGUSR1);  // end them; uploads are marked aborted
+            deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        }
+        std::vector<pollfd> fds;
+        fds.push_back({signal_pipe[0], POLLIN, 0});
+        for (const auto& fd : listeners_) fds.push_back({fd.get(), POLLIN, 0});
+        std::vector<pid_t> order;
+        for (auto& [pid, child] : children_) {
+            fds.push_back({child.control.get(), POLLIN, 0});
+            order.push_back(pid);
+        }
+        if (::poll(fds.data(), fds.size(), stop_requested ? 500 : -1) < 0 && errno != EINTR)
+            throw std::system_error(errno, std::generic_category(), "poll");
+        if (fds[0].revents & POLLIN) {
+            char buf[64];
+            while (::read(signal_pipe[0], buf, sizeof buf) > 0) {
+            }
+            reap();
+        }
+        for (std::size_t i = 0; i < listeners_.size(); ++i)
+            if (fds[1 + i].revents & POLLIN) accept_all(listeners_[i].get());
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            if (!(fds[1 + listeners_.size() + i].revents & (POLLIN | POLLHUP))) continue;
+            auto it = children_.find(order[i]);
+            if (it != children_.end()) answer(it->first, it->second);
+        }
+    }
+    LogLine("stopped").emit();
+    return 0;
+}
+
+void Gateway::accept_all(int listen_fd) {
+    for (;;) {
+        int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) return;  // EAGAIN: drained (or a transient error; poll again)
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        spawn(UniqueFd(fd));
+    }
+}
+
+void Gateway::spawn(UniqueFd client) {
+    ConnectionSetup setup;
+    setup.remote = peer_of(client.get());
+    if (children_.size() >= config_.server.max_sessions + kMaxUnauthenticated) {
+        LogLine("connection_dropped")
+            .add("remote", setup.remote)
+            .add("reason", "too many connections")
+            .emit();
+        return;
+    }
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return;
+    UniqueFd ours(pair[0]), theirs(pair[1]);
+    // The child inherits the socket and bind; it resets the rest (connection.cpp).
+    setup.parent = ::getpid();
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        LogLine("fork_failed", LogLine::Level::error).add("error", std::strerror(errno)).emit();
+        return;
+    }
+    if (pid == 0) {
+        ::close(signal_pipe[0]);
+        ::close(signal_pipe[1]);
+        listeners_.clear();
+        for (auto& [other, child] : children_) child.control.reset();
+        ours.reset();
+        ::fcntl(client.get(), F_SETFL, ::fcntl(client.get(), F_GETFL) & ~O_NONBLOCK);
+        setup.config = &config_;
+        setup.auth = &auth_;
+        setup.bind = bind_.get();
+        setup.socket_fd = client.release();
+        setup.control_fd = theirs.release();
+        serve_connection(setup);
+    }
+    metrics::connection_accepted();
+    LogLine("connection").add("remote", setup.remote).add("pid", std::int64_t(pid)).emit();
+    children_[pid] = Child{std::move(ours), {}};
+}
+
+std::size_t Gateway::sessions_of(const std::string& user) const {
+    std::size_t n = 0;
+    for (const auto& [pid, child] : children_) n += child.user == user;
+    return n;
+}
+
+void Gateway::answer(pid_t, Child& child) {
+    char buf[128];
+    ssize_t n = ::read(child.control.get(), buf, sizeof buf);
+    if (n <= 0) {  // the child is exiting; reap() removes it (poll skips fd -1)
+        child.control.reset();
+        return;
+    }
+    std::string user(buf, std::size_t(n));
+    while (!user.empty() && user.back() == '\n') user.pop_back();
+    // 'Y': go on; 'G': max_sessions reached; 'U': max_sessions_per_user reached.
+    std::size_t sessions = 0;
+    for (const auto& [pid, other] : children_) sessions += !other.user.empty();
+    char reply = sessions >= config_.server.max_sessions                     ? 'G'
+                 : sessions_of(user) >= config_.server.max_sessions_per_user ? 'U'
+                                                                             : 'Y';
+    if (reply == 'Y') child.user = user;
+    [[maybe_unused]] ssize_t w = ::write(child.control.get(), &reply, 1);
+}
+
+void Gateway::reap() {
+    int status = 0;
+    pid_t pid;
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+        auto it = children_.find(pid);
+        if (it == children_.end()) continue;
+        if (WIFSIGNALED(status) && WTERMSIG(status) != SIGALRM)
+            LogLine("session_crashed", LogLine::Level::error)
+                .add("pid", std::int64_t(pid))
+                .add("signal", WTERMSIG(status))
+                .add("user", it->second.user)
+                .emit();
+        children_.erase(it);
+    }
+}
+
+}  // namespace
+
+int run(const config::Config& config) {
+    Gateway gateway(config);
+    return gateway.run();
+}
+
+}  // namespace dropgate::gateway

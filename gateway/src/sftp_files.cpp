@@ -1,0 +1,262 @@
+// Handle-based SFTP requests: OPEN, CLOSE, READ, WRITE, FSTAT, FSETSTAT, fsync, fstatvfs.
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "attrs.hpp"
+#include "dropgate/metrics.hpp"
+#include "log.hpp"
+#include "sftp_server.hpp"
+
+namespace dropgate::gateway {
+
+using namespace sftp;
+
+namespace {
+
+std::string random_hex(std::size_t bytes) {
+    unsigned char raw[32];
+    if (bytes > sizeof raw || ::getrandom(raw, bytes, 0) != ssize_t(bytes))
+        throw std::system_error(errno, std::generic_category(), "getrandom");
+    static const char digits[] = "0123456789abcdef";
+    std::string hex;
+    for (std::size_t i = 0; i < bytes; ++i) {
+        hex += digits[raw[i] >> 4];
+        hex += digits[raw[i] & 15];
+    }
+    return hex;
+}
+
+void tag(int fd, const char* name, const std::string& value, const std::string& path) {
+    if (::fsetxattr(fd, name, value.data(), value.size(), 0) != 0 && errno != ENOTSUP)
+        LogLine("xattr_failed", LogLine::Level::warn)
+            .add("path", path)
+            .add("name", name)
+            .add("error", std::strerror(errno))
+            .emit();
+}
+
+}  // namespace
+
+OpenFile& SftpServer::file_for(std::string_view handle) {
+    OpenFile* file = handles_.find(handle);
+    if (!file) throw StatusError(FX_FAILURE, "invalid handle");
+    if (file->writing) {
+        if (int err = file->take_error()) upload_failed(*file, err);
+    }
+    return *file;
+}
+
+// A coalesced write failed: this and every later request on the handle fail with the reason,
+// told once on stderr too (the line OpenSSH's sftp prints).
+void SftpServer::upload_failed(OpenFile& file, int err) {
+    std::string reason = reason_for(file, err);
+    if (!file.reported) {
+        file.reported = true;
+        transport_.write_stderr("dropgate: " + file.path + " refused: " + reason + "\n");
+        LogLine("upload_refused", LogLine::Level::warn)
+            .add("user", ctx_.user)
+            .add("path", file.path)
+            .add("upload_id", file.upload_id)
+            .add("bytes", file.bytes_written)
+            .add("reason", reason)
+            .emit();
+    }
+    throw StatusError(err == EACCES ? FX_PERMISSION_DENIED : FX_FAILURE,
+                      file.path + " refused: " + reason);
+}
+
+void SftpServer::on_open(std::uint32_t id, Reader& in) {
+    std::string path = Jail::normalize(in.path());
+    std::uint32_t pflags = in.u32();
+    skip_attrs(in);
+    if (handles_.size() >= kMaxHandles)  // before creating anything
+        throw StatusError(FX_FAILURE,
+                          "too many open handles (limit " + std::to_string(kMaxHandles) + ")");
+    auto file = std::make_unique<OpenFile>();
+    file->path = path;
+    bool wants_write = pflags & (FXF_WRITE | FXF_APPEND | FXF_CREAT | FXF_TRUNC);
+    if (!wants_write) {
+        file->fd = jail_.open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    } else {
+        try {
+            open_upload(*file, pflags);
+        } catch (const std::exception& e) {
+            // OpenSSH's sftp prints only "Failure" for a status; stderr is what a person reads.
+            transport_.write_stderr(std::string("dropgate: ") + e.what() + "\n");
+            throw;
+        }
+    }
+    auto handle = handles_.add(std::move(file));
+    if (!handle)
+        throw StatusError(FX_FAILURE,
+                          "too many open handles (limit " + std::to_string(kMaxHandles) + ")");
+    send_handle(id, *handle);
+}
+
+void SftpServer::open_upload(OpenFile& upload, std::uint32_t pflags) {
+    OpenFile* file = &upload;
+    const std::string& path = upload.path;
+    {
+        if (ctx_.role == config::Role::support)
+            throw StatusError(
+                FX_PERMISSION_DENIED,
+                "opening " + path + " for writing is not allowed: the support role is read-only");
+        std::string_view name = base_name(path);
+        if (!accepted_name(name) && !temp_name(name)) {
+            std::string allowed;
+            for (const auto& pattern : ctx_.config->store.accept)
+                allowed += (allowed.empty() ? "" : ", ") + pattern;
+            throw StatusError(FX_PERMISSION_DENIED,
+                              path + ": not an accepted bundle name (allowed: " + allowed + ")");
+        }
+        // Bundles are immutable: every upload creates a new file, whatever flags were sent.
+        int flags = ((pflags & FXF_READ) ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_NOFOLLOW;
+        try {
+            file->fd = jail_.open(path, flags, 0644);
+        } catch (const std::system_error& e) {
+            if (e.code().value() == EEXIST)
+                throw StatusError(
+                    FX_FAILURE,
+                    ctx_.user + path +
+                        " already exists; bundles are immutable — upload under a new name");
+            throw;
+        }
+        file->writing = true;
+        file->upload_id = random_hex(16);
+        tag(file->fd.get(), "user.dropgate.upload_id", file->upload_id, path);
+        tag(file->fd.get(), "user.dropgate.remote", ctx_.remote, path);
+        tag(file->fd.get(), "user.dropgate.client_version", ctx_.client_version, path);
+        LogLine("upload_started")
+            .add("user", ctx_.user)
+            .add("path", path)
+            .add("upload_id", file->upload_id)
+            .add("remote", ctx_.remote)
+            .emit();
+    }
+}
+
+void SftpServer::on_close(std::uint32_t id, Reader& in) {
+    std::string handle(in.bytes());
+    auto file = handles_.remove(handle);
+    if (!file) throw StatusError(FX_FAILURE, "invalid handle");
+    if (!file->writing) {
+        send_status(id, FX_OK, "closed");
+        return;
+    }
+    int err = file->take_error();
+    // The store gives its verdict here: close() fails with the reason's errno (spec §4).
+    if (::close(file->fd.release()) != 0 && err == 0) err = errno;
+    if (err == 0) {
+        LogLine("upload_closed")
+            .add("user", ctx_.user)
+            .add("path", file->path)
+            .add("upload_id", file->upload_id)
+            .add("bytes", file->bytes_written)
+            .emit();
+        send_status(id, FX_OK, "upload complete");
+        return;
+    }
+    upload_failed(*file, err);
+}
+
+void SftpServer::on_read(std::uint32_t id, Reader& in) {
+    OpenFile& file = file_for(in.bytes());
+    std::uint64_t offset = in.u64();
+    std::uint32_t len = std::min(in.u32(), kMaxReadWrite);
+    if (file.dir) throw StatusError(FX_FAILURE, file.path + " is a directory");
+    std::size_t mark = out_.size();
+    writer_.begin(FXP_DATA);
+    writer_.u32(id);
+    writer_.u32(0);  // length, patched below
+    std::size_t data_at = out_.size();
+    out_.resize(data_at + len);
+    ssize_t n;
+    do {
+        n = ::pread(file.fd.get(), out_.data() + data_at, len, off_t(offset));
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        int err = errno;
+        out_.resize(mark);
+        if (n == 0) return send_status(id, FX_EOF, "end of file");
+        throw std::system_error(err, std::generic_category(), file.path);
+    }
+    out_.resize(data_at + std::size_t(n));
+    for (int i = 0; i < 4; ++i)
+        out_[data_at - 4 + i] = std::uint8_t(std::uint32_t(n) >> (24 - 8 * i));
+    writer_.finish();
+}
+
+void SftpServer::on_write(std::uint32_t id, Reader& in) {
+    OpenFile* file = handles_.find(in.bytes());
+    if (!file) throw StatusError(FX_FAILURE, "invalid handle");
+    std::uint64_t offset = in.u64();
+    std::string_view data = in.bytes();
+    if (!file->writing)
+        throw StatusError(FX_PERMISSION_DENIED, file->path + " is not open for writing");
+    if (file->deferred_errno) upload_failed(*file, file->deferred_errno);
+    file->write(offset, data);
+    metrics::bytes_received(data.size());
+    send_status(id, FX_OK, "");
+}
+
+void SftpServer::on_fstat(std::uint32_t id, Reader& in) {
+    OpenFile& file = file_for(in.bytes());
+    struct stat st {};
+    if (::fstat(file.fd.get(), &st) != 0)
+        throw std::system_error(errno, std::generic_category(), file.path);
+    send_attrs(id, st);
+}
+
+void SftpServer::on_fsetstat(std::uint32_t id, Reader& in) {
+    file_for(in.bytes());
+    skip_attrs(in);  // scp and `put -p` set the mode/times of their upload: accepted, no effect
+    send_status(id, FX_OK, "attributes are kept by the store");
+}
+
+void SftpServer::on_fsync(std::uint32_t id, Reader& in) {
+    OpenFile& file = file_for(in.bytes());
+    if (::fsync(file.fd.get()) != 0)
+        throw std::system_error(errno, std::generic_category(), file.path);
+    send_status(id, FX_OK, "");
+}
+
+void SftpServer::on_fstatvfs(std::uint32_t id, Reader& in) {
+    OpenFile& file = file_for(in.bytes());
+    statvfs_reply(id, file.fd.get());
+}
+
+void SftpServer::statvfs_reply(std::uint32_t id, int fd) {
+    struct statvfs st {};
+    if (::fstatvfs(fd, &st) != 0)
+        throw std::system_error(errno, std::generic_category(), "statvfs");
+    std::uint64_t flag = (st.f_flag & ST_NOSUID) ? 2 : 0;
+    if ((st.f_flag & ST_RDONLY) || ctx_.role == config::Role::support) flag |= 1;
+    writer_.begin(FXP_EXTENDED_REPLY);
+    writer_.u32(id);
+    for (std::uint64_t v :
+         {std::uint64_t(st.f_bsize), std::uint64_t(st.f_frsize), std::uint64_t(st.f_blocks),
+          std::uint64_t(st.f_bfree), std::uint64_t(st.f_bavail), std::uint64_t(st.f_files),
+          std::uint64_t(st.f_ffree), std::uint64_t(st.f_favail), std::uint64_t(st.f_fsid), flag,
+          std::uint64_t(st.f_namemax)})
+        writer_.u64(v);
+    writer_.finish();
+}
+
+void SftpServer::on_limits(std::uint32_t id, Reader&) {
+    writer_.begin(FXP_EXTENDED_REPLY);
+    writer_.u32(id);
+    writer_.u64(256 * 1024);  // max packet length
+    writer_.u64(kMaxReadWrite);
+    writer_.u64(kMaxReadWrite);
+    writer_.u64(kMaxHandles);
+    writer_.finish();
+}
+
+}  // namespace dropgate::gateway

@@ -1,0 +1,200 @@
+// Path-based SFTP requests: STAT/LSTAT/SETSTAT, OPENDIR/READDIR, MKDIR, REALPATH, RENAME,
+// READLINK, statvfs, and the refused ones (REMOVE, RMDIR, SYMLINK, hardlink).
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "attrs.hpp"
+#include "log.hpp"
+#include "sftp_server.hpp"
+
+namespace dropgate::gateway {
+
+using namespace sftp;
+
+namespace {
+
+constexpr std::uint32_t kDirBatch = 100;  // entries per READDIR reply: well under 256 KiB
+
+[[noreturn]] void fail(const std::string& path) {
+    throw std::system_error(errno, std::generic_category(), path);
+}
+
+}  // namespace
+
+bool SftpServer::accepted_name(std::string_view name) const {
+    return config::matches_any(name, ctx_.config->store.accept);
+}
+
+bool SftpServer::temp_name(std::string_view name) const {
+    for (const auto& suffix : ctx_.config->store.temp_suffixes) {
+        if (name.size() > suffix.size() && name.ends_with(suffix) &&
+            accepted_name(name.substr(0, name.size() - suffix.size())))
+            return true;
+    }
+    return false;
+}
+
+void SftpServer::stat_common(std::uint32_t id, Reader& in, bool follow) {
+    std::string path = Jail::normalize(in.path());
+    UniqueFd fd = jail_.open(path, O_PATH | (follow ? 0 : O_NOFOLLOW));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) fail(path);
+    send_attrs(id, st);
+}
+
+void SftpServer::on_stat(std::uint32_t id, Reader& in) {
+    stat_common(id, in, true);
+}
+void SftpServer::on_lstat(std::uint32_t id, Reader& in) {
+    stat_common(id, in, false);
+}
+
+// `put -p` sends permissions with times: accepted without effect (the store keeps its own
+// modes and times). A bare chmod/chown/truncate is a change to a bundle: refused.
+void SftpServer::check_setstat(Reader& in, const std::string& path) {
+    Reader peek = in;
+    std::uint32_t flags = peek.u32();
+    skip_attrs(in);
+    if ((flags & ATTR_SIZE) ||
+        ((flags & (ATTR_PERMISSIONS | ATTR_UIDGID)) && !(flags & ATTR_ACMODTIME)))
+        throw StatusError(FX_PERMISSION_DENIED, "changing the size, mode or owner of " + path +
+                                                    " is not allowed: bundles are immutable");
+}
+
+void SftpServer::on_setstat(std::uint32_t id, Reader& in) {
+    std::string path = Jail::normalize(in.path());
+    check_setstat(in, path);
+    jail_.open(path, O_PATH);                                    // must exist
+    send_status(id, FX_OK, "attributes are kept by the store");  // `put -p`: accepted, no effect
+}
+
+void SftpServer::on_opendir(std::uint32_t id, Reader& in) {
+    std::string path = Jail::normalize(in.path());
+    auto file = std::make_unique<OpenFile>();
+    file->path = path;
+    file->fd = jail_.open(path, O_RDONLY | O_DIRECTORY);
+    int dup_fd = ::fcntl(file->fd.get(), F_DUPFD_CLOEXEC, 0);
+    if (dup_fd < 0) fail(path);
+    file->dir.reset(::fdopendir(dup_fd));
+    if (!file->dir) {
+        ::close(dup_fd);
+        fail(path);
+    }
+    auto handle = handles_.add(std::move(file));
+    if (!handle)
+        throw StatusError(FX_FAILURE,
+                          "too many open handles (limit " + std::to_string(kMaxHandles) + ")");
+    send_handle(id, *handle);
+}
+
+void SftpServer::on_readdir(std::uint32_t id, Reader& in) {
+    OpenFile& file = file_for(in.bytes());
+    if (!file.dir) throw StatusError(FX_FAILURE, file.path + " is not a directory handle");
+    std::size_t mark = out_.size();
+    writer_.begin(FXP_NAME);
+    writer_.u32(id);
+    std::size_t count_at = out_.size();
+    writer_.u32(0);
+    std::uint32_t count = 0;
+    while (count < kDirBatch) {
+        errno = 0;
+        struct dirent* entry = ::readdir(file.dir.get());
+        if (!entry) {
+            if (errno != 0 && count == 0) {
+                out_.resize(mark);
+                fail(file.path);
+            }
+            break;
+        }
+        struct stat st {};
+        if (::fstatat(file.fd.get(), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        writer_.bytes(entry->d_name);
+        writer_.bytes(longname(entry->d_name, st));
+        write_attrs(writer_, st);
+        ++count;
+    }
+    if (count == 0) {
+        out_.resize(mark);
+        return send_status(id, FX_EOF, "end of directory");
+    }
+    for (int i = 0; i < 4; ++i) out_[count_at + i] = std::uint8_t(count >> (24 - 8 * i));
+    writer_.finish();
+}
+
+void SftpServer::on_mkdir(std::uint32_t id, Reader& in) {
+    std::string path = Jail::normalize(in.path());
+    skip_attrs(in);
+    auto parent = jail_.parent(path);
+    if (::mkdirat(parent.dir.get(), parent.leaf.c_str(), 0755) != 0) fail(path);
+    LogLine("mkdir").add("user", ctx_.user).add("path", path).emit();
+    send_status(id, FX_OK, "");
+}
+
+void SftpServer::on_realpath(std::uint32_t id, Reader& in) {
+    send_name(id, Jail::normalize(in.path()));
+}
+
+// Renaming exists for upload-then-rename clients only: a temporary upload name
+// (`x.tgz.filepart`) to its bundle name (`x.tgz`), never over an existing file.
+void SftpServer::on_rename(std::uint32_t id, Reader& in) {
+    std::string from = Jail::normalize(in.path());
+    std::string to = Jail::normalize(in.path());
+    if (!temp_name(base_name(from)) || !accepted_name(base_name(to)))
+        throw StatusError(
+            FX_PERMISSION_DENIED,
+            "rename " + from + " -> " + to +
+                " is not allowed: only a temporary upload name may be renamed to a bundle name");
+    auto source = jail_.parent(from);
+    auto target = jail_.parent(to);
+    struct stat st {};
+    if (::fstatat(source.dir.get(), source.leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) fail(from);
+    if (!S_ISREG(st.st_mode)) throw StatusError(FX_PERMISSION_DENIED, from + " is not a file");
+    if (::renameat2(source.dir.get(), source.leaf.c_str(), target.dir.get(), target.leaf.c_str(),
+                    RENAME_NOREPLACE) != 0) {
+        if (errno == EEXIST)
+            throw StatusError(
+                FX_FAILURE, ctx_.user + to +
+                                " already exists; bundles are immutable — upload under a new name");
+        fail(from);
+    }
+    LogLine("rename").add("user", ctx_.user).add("from", from).add("to", to).emit();
+    send_status(id, FX_OK, "");
+}
+
+void SftpServer::on_readlink(std::uint32_t id, Reader& in) {
+    std::string path = Jail::normalize(in.path());
+    auto parent = jail_.parent(path);
+    char target[4096];
+    ssize_t n = ::readlinkat(parent.dir.get(), parent.leaf.c_str(), target, sizeof target - 1);
+    if (n < 0) fail(path);
+    send_name(id, std::string(target, std::size_t(n)));
+}
+
+void SftpServer::on_statvfs(std::uint32_t id, Reader& in) {
+    std::string path = Jail::normalize(in.path());
+    UniqueFd fd = jail_.open(path, O_PATH);
+    statvfs_reply(id, fd.get());
+}
+
+// Never reached for a customer or support user (the table marks them forbidden); kept so
+// the table names a handler for every request it knows.
+void SftpServer::on_remove(std::uint32_t id, Reader&) {
+    send_status(id, FX_PERMISSION_DENIED, "remove is not allowed: bundles are immutable");
+}
+void SftpServer::on_rmdir(std::uint32_t id, Reader&) {
+    send_status(id, FX_PERMISSION_DENIED, "rmdir is not allowed: bundles are immutable");
+}
+void SftpServer::on_symlink(std::uint32_t id, Reader&) {
+    send_status(id, FX_PERMISSION_DENIED, "symlink is not allowed");
+}
+void SftpServer::on_hardlink(std::uint32_t id, Reader&) {
+    send_status(id, FX_OP_UNSUPPORTED, "hard links are not supported");
+}
+
+}  // namespace dropgate::gateway
