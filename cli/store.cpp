@@ -36,11 +36,6 @@ void add_store(CLI::App& app) {
         config::Config config = config::load(flags->config);
         settings.mountpoint = config.store.mount;
         settings.writeback_cache = flags->writeback;
-        std::error_code error;
-        std::filesystem::create_directories(settings.mountpoint, error);
-        if (error)
-            throw UserError("cannot create mountpoint " + settings.mountpoint.string() + ": " +
-                            error.message());
         if (int status = fs::run(config, settings); status != 0) throw ExitStatus(status);
     });
 }

@@ -1,6 +1,15 @@
 // The FUSE session: every operation the store supports, in one table, and the mount/serve/
 // unmount life cycle shared by the write-enabled store and the read-only view.
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include <condition_variable>
 #include <stdexcept>
@@ -44,6 +53,25 @@ class HeldUploadReaper {
     std::condition_variable_any wake_;
     std::jthread thread_;
 };
+
+// A store that was killed (kill -9, a crash) leaves its mount behind, dead: every access fails
+// with ENOTCONN. Restarting must not need an operator, so such a mount is detached first.
+void clear_dead_mount(const std::filesystem::path& mountpoint) {
+    struct statfs st {};  // statfs always asks the daemon; stat may answer from the attr cache
+    if (::statfs(mountpoint.c_str(), &st) == 0 || errno != ENOTCONN) return;
+    if (::umount2(mountpoint.c_str(), MNT_DETACH) != 0) {
+        // Not root: fusermount3 is setuid and may unmount what this user mounted.
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            ::execlp("fusermount3", "fusermount3", "-u", "-z", mountpoint.c_str(),
+                     static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        int status = 0;
+        if (pid > 0) ::waitpid(pid, &status, 0);
+    }
+    log::warn("dead_mount_removed", {{"mountpoint", mountpoint.string()}});
+}
 
 }  // namespace
 
@@ -134,6 +162,14 @@ fuse_lowlevel_ops StoreFs::operations() {
 }
 
 int run(const config::Config& config, const MountSettings& settings) {
+    clear_dead_mount(settings.mountpoint);
+    if (!settings.read_only) {
+        std::error_code error;
+        std::filesystem::create_directories(settings.mountpoint, error);
+        if (error)
+            throw std::runtime_error("cannot create mountpoint " + settings.mountpoint.string() +
+                                     ": " + error.message());
+    }
     StoreFs fs(config, settings);
     if (!settings.read_only) fs.recover();
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,7 +77,12 @@ void StoreUnderTest::start(const std::vector<std::string>& extra_args) {
     }
     pid_ = pid;
     auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (!is_mounted(mount())) {
+    // Mounted and answering (a dead mount left by a killed store is in mountinfo too).
+    auto answering = [&] {
+        struct statfs st {};  // always answered by the daemon, never from a cache
+        return is_mounted(mount()) && ::statfs(mount().c_str(), &st) == 0;
+    };
+    while (!answering()) {
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
@@ -95,12 +101,12 @@ int StoreUnderTest::stop() {
     return status;
 }
 
-void StoreUnderTest::kill_hard() {
+void StoreUnderTest::kill_hard(bool unmount) {
     REQUIRE(pid_ > 0);
     ::kill(pid_, SIGKILL);
     wait_for(pid_, 30s);
     pid_ = -1;
-    run({"fusermount3", "-u", "-z", mount().string()});
+    if (unmount) run({"fusermount3", "-u", "-z", mount().string()});
 }
 
 std::string StoreUnderTest::log() const {

@@ -23,8 +23,9 @@ class StoreUnderTest {
 
     // Runs `dropgate store -c CONFIG [extra_args]` and waits until it is mounted.
     void start(const std::vector<std::string>& extra_args = {});
-    int stop();        // SIGTERM, wait; returns the exit status
-    void kill_hard();  // SIGKILL, then remove the dead mount
+    int stop();  // SIGTERM, wait; returns the exit status
+    // SIGKILL; the dead mount stays, as after a real crash, unless `unmount`.
+    void kill_hard(bool unmount = false);
 
     std::filesystem::path mount() const { return dir_ / "mnt"; }
     std::filesystem::path root() const { return dir_ / "root"; }
