@@ -31,7 +31,9 @@ void add_mount(CLI::App& app) {
         settings.foreground = flags->foreground;
         // Resolved now: a daemon changes its directory to / before a relative path is used.
         settings.mountpoint = std::filesystem::absolute(flags->mountpoint);
-        if (!std::filesystem::is_directory(settings.mountpoint))
+        std::error_code error;  // ENOTCONN: a dead mount of a killed view, which run() removes
+        if (!std::filesystem::is_directory(settings.mountpoint, error) &&
+            error != std::errc::not_connected)
             throw UserError("mountpoint " + settings.mountpoint.string() + " is not a directory");
         if (!std::filesystem::is_directory(config.store.bundles_dir()))
             throw UserError("no bundles at " + config.store.bundles_dir().string() +

@@ -14,6 +14,7 @@ void add_store(CLI::App& app) {
         std::string config;
         std::string log_level = "info";
         bool writeback = false;
+        std::string hold_timeout = "10m";
     };
     auto flags = std::make_shared<Flags>();
     cmd->add_option("-c,--config", flags->config, "Config file")->required();
@@ -21,21 +22,20 @@ void add_store(CLI::App& app) {
         ->capture_default_str();
     cmd->add_flag("--writeback-cache", flags->writeback,
                   "Let the kernel batch small writes (faster for small writes, slower close)");
+    cmd->add_option("--hold-timeout", flags->hold_timeout,
+                    "How long an accepted temp-suffix upload (x.tgz.filepart) waits for its rename")
+        ->capture_default_str();
     cmd->callback([flags] {
+        fs::MountSettings settings;
         try {
             log::set_level(log::parse_level(flags->log_level));
+            settings.hold_timeout = config::parse_duration(flags->hold_timeout);
         } catch (const std::invalid_argument& e) {
             throw UserError(e.what());
         }
         config::Config config = config::load(flags->config);
-        fs::MountSettings settings;
         settings.mountpoint = config.store.mount;
         settings.writeback_cache = flags->writeback;
-        std::error_code error;
-        std::filesystem::create_directories(settings.mountpoint, error);
-        if (error)
-            throw UserError("cannot create mountpoint " + settings.mountpoint.string() + ": " +
-                            error.message());
         if (int status = fs::run(config, settings); status != 0) throw ExitStatus(status);
     });
 }

@@ -40,9 +40,12 @@ void log_outcome(const indexer::UploadRecord& row, int error) {
 int StoreFs::conclude(Upload& upload) {
     if (upload.write_error) {
         int error = upload.write_error;
-        return refuse(
-            upload, error,
-            error == ENOSPC ? "disk full" : std::string("write failed: ") + std::strerror(error));
+        std::string reason = error == ENOSPC ? "disk full"
+                             : error == EFBIG
+                                 ? "bundle exceeds max_bundle_size " +
+                                       std::to_string(judge_.limits().max_bundle_size) + " bytes"
+                                 : std::string("write failed: ") + std::strerror(error);
+        return refuse(upload, error, reason);
     }
     const auto judge_start = std::chrono::steady_clock::now();
     const auto& verdict = upload.judge();
@@ -140,8 +143,11 @@ void StoreFs::forget_live(Upload& upload, const std::string* published_rel) {
     Inode* inode = live->second;
     live_.erase(live);
     if (published_rel) {
-        inode->rel = *published_rel;
+        if (inode->rel != *published_rel) inode->rel = *published_rel;
         inode->kind = Inode::Kind::bundle;
+        // The bundle is served from bundles/ now; open handles keep the upload (staging fd,
+        // check) alive only as long as they need it, not as long as the kernel caches the inode.
+        inode->upload_.store(nullptr);
         by_path_[*published_rel] = inode;
     }
     if (inode->nlookup == 0) {
@@ -158,7 +164,7 @@ void StoreFs::discard_held(std::chrono::seconds age) {
         std::lock_guard lock(table_mutex_);
         for (auto& [upload, inode] : live_)
             if (upload->state.load() == Upload::State::held && now - upload->held_since > age)
-                expired.push_back(inode->upload);
+                expired.push_back(inode->upload());
     }
     for (auto& upload : expired) {
         std::lock_guard lock(upload->mutex);
@@ -171,7 +177,7 @@ void StoreFs::abandon_all(const std::string& reason) {
     std::vector<std::shared_ptr<Upload>> live;
     {
         std::lock_guard lock(table_mutex_);
-        for (auto& [upload, inode] : live_) live.push_back(inode->upload);
+        for (auto& [upload, inode] : live_) live.push_back(inode->upload());
     }
     for (auto& upload : live) {
         std::lock_guard lock(upload->mutex);

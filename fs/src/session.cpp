@@ -1,6 +1,15 @@
 // The FUSE session: every operation the store supports, in one table, and the mount/serve/
 // unmount life cycle shared by the write-enabled store and the read-only view.
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include <condition_variable>
 #include <stdexcept>
@@ -15,8 +24,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kHoldTimeout = 10min;  // spec §4: a held temp-suffix upload not renamed in time
-
 StoreFs& fs_of(fuse_req_t req) {
     return *static_cast<StoreFs*>(fuse_req_userdata(req));
 }
@@ -26,16 +33,19 @@ struct SessionDeleter {
 };
 using Session = std::unique_ptr<fuse_session, SessionDeleter>;
 
-// Wakes every 15 s to discard held uploads nobody renamed; stops promptly when asked.
+// Wakes every 15 s (or sooner for a short timeout) to discard held uploads nobody renamed;
+// stops promptly when asked.
 class HeldUploadReaper {
   public:
-    explicit HeldUploadReaper(StoreFs& fs)
-        : thread_([this, &fs](std::stop_token stop) {
+    HeldUploadReaper(StoreFs& fs, std::chrono::seconds timeout)
+        : thread_([this, &fs, timeout](std::stop_token stop) {
+              const auto tick = std::min<std::chrono::seconds>(
+                  15s, std::max<std::chrono::seconds>(1s, timeout / 2));
               std::mutex mutex;
               std::unique_lock lock(mutex);
               while (!stop.stop_requested()) {
-                  wake_.wait_for(lock, stop, 15s, [] { return false; });
-                  if (!stop.stop_requested()) fs.discard_held(kHoldTimeout);
+                  wake_.wait_for(lock, stop, tick, [] { return false; });
+                  if (!stop.stop_requested()) fs.discard_held(timeout);
               }
           }) {}
 
@@ -43,6 +53,25 @@ class HeldUploadReaper {
     std::condition_variable_any wake_;
     std::jthread thread_;
 };
+
+// A store that was killed (kill -9, a crash) leaves its mount behind, dead: every access fails
+// with ENOTCONN. Restarting must not need an operator, so such a mount is detached first.
+void clear_dead_mount(const std::filesystem::path& mountpoint) {
+    struct statfs st {};  // statfs always asks the daemon; stat may answer from the attr cache
+    if (::statfs(mountpoint.c_str(), &st) == 0 || errno != ENOTCONN) return;
+    if (::umount2(mountpoint.c_str(), MNT_DETACH) != 0) {
+        // Not root: fusermount3 is setuid and may unmount what this user mounted.
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            ::execlp("fusermount3", "fusermount3", "-u", "-z", mountpoint.c_str(),
+                     static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        int status = 0;
+        if (pid > 0) ::waitpid(pid, &status, 0);
+    }
+    log::warn("dead_mount_removed", {{"mountpoint", mountpoint.string()}});
+}
 
 }  // namespace
 
@@ -133,6 +162,14 @@ fuse_lowlevel_ops StoreFs::operations() {
 }
 
 int run(const config::Config& config, const MountSettings& settings) {
+    clear_dead_mount(settings.mountpoint);
+    if (!settings.read_only) {
+        std::error_code error;
+        std::filesystem::create_directories(settings.mountpoint, error);
+        if (error)
+            throw std::runtime_error("cannot create mountpoint " + settings.mountpoint.string() +
+                                     ": " + error.message());
+    }
     StoreFs fs(config, settings);
     if (!settings.read_only) fs.recover();
 
@@ -156,7 +193,7 @@ int run(const config::Config& config, const MountSettings& settings) {
     int status;
     {
         std::optional<HeldUploadReaper> reaper;
-        if (!settings.read_only) reaper.emplace(fs);
+        if (!settings.read_only) reaper.emplace(fs, settings.hold_timeout);
         fuse_loop_config loop{};
         loop.clone_fd = 0;
         loop.max_idle_threads = settings.max_idle_threads;

@@ -95,16 +95,14 @@ int StoreFs::stat_inode(Inode& inode, struct stat* st) {
             st->st_ino = FUSE_ROOT_ID;
             st->st_mode = S_IFDIR | 0755;
             return 0;
-        case Inode::Kind::upload: {
-            auto& upload = *inode.upload;
-            if (upload.state.load() != Upload::State::published) {
-                if (::fstat(upload.fd(), st) != 0) return errno;
+        case Inode::Kind::upload:
+            if (auto upload = inode.upload(); upload) {
+                if (::fstat(upload->fd(), st) != 0) return errno;
                 st->st_mode =
-                    S_IFREG | (upload.state.load() == Upload::State::writing ? 0644 : 0444);
+                    S_IFREG | (upload->state.load() == Upload::State::writing ? 0644 : 0444);
                 return 0;
             }
-            [[fallthrough]];  // published: the inode became a bundle
-        }
+            [[fallthrough]];  // published meanwhile: the inode became a bundle
         default:
             if (::fstatat(backing_.bundles(), inode.rel.c_str(), st, AT_SYMLINK_NOFOLLOW) != 0)
                 return errno;
@@ -164,7 +162,8 @@ void StoreFs::forget(fuse_ino_t ino, std::uint64_t nlookup) {
     std::lock_guard lock(table_mutex_);
     inode->nlookup -= std::min(inode->nlookup, nlookup);
     if (inode->nlookup > 0) return;
-    if (inode->upload && live_.count(inode->upload.get())) return;  // still listed in staging
+    if (auto upload = inode->upload(); upload && live_.count(upload.get()))
+        return;  // still listed in staging
     auto path = by_path_.find(inode->rel);
     if (path != by_path_.end() && path->second == inode) by_path_.erase(path);
     inodes_.erase(inode);
@@ -269,9 +268,8 @@ void StoreFs::refuse_write(fuse_req_t req) {
 
 std::vector<std::pair<std::string, std::string>> StoreFs::attributes(Inode& inode) {
     std::vector<std::pair<std::string, std::string>> result;
-    if (inode.kind == Inode::Kind::upload &&
-        inode.upload->state.load() != Upload::State::published) {
-        auto& upload = *inode.upload;
+    if (auto held = inode.upload(); held) {
+        auto& upload = *held;
         std::lock_guard lock(upload.mutex);
         if (!upload.tag_upload_id.empty())
             result.emplace_back(xattr::kUploadId, upload.tag_upload_id);

@@ -6,6 +6,7 @@
 #define FUSE_USE_VERSION 34
 #include <fuse_lowlevel.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -23,10 +24,13 @@ namespace dropgate::fs {
 
 struct Inode {
     enum class Kind { root, directory, bundle, upload };
-    Kind kind = Kind::directory;
-    std::string rel;                 // path under bundles/: "acme", "acme/host1/logs.tgz"
-    std::shared_ptr<Upload> upload;  // for uploads (kept once published, for open handles)
-    std::uint64_t nlookup = 0;       // kernel references (lookup/create minus forget)
+    std::atomic<Kind> kind{Kind::directory};  // an upload becomes a bundle when published
+    std::string rel;                          // path under bundles/: "acme", "acme/host1/logs.tgz"
+    // Set while the inode is an upload; cleared when it is published (open handles keep their
+    // own reference). Atomic: read without the table lock while publish may clear it.
+    std::atomic<std::shared_ptr<Upload>> upload_;
+    std::shared_ptr<Upload> upload() const { return upload_.load(); }
+    std::uint64_t nlookup = 0;  // kernel references (lookup/create minus forget)
 };
 
 // What fi->fh points to.

@@ -7,12 +7,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
+#include <thread>
 
 #include "dropgate/indexer/unique_fd.hpp"
 #include "judge.hpp"
@@ -63,19 +65,29 @@ class Upload {
     bool tag_aborted = false;
 
   private:
-    void feed_from_file(std::uint64_t from, std::uint64_t to);
-    void catch_up();
+    // The check runs on its own thread, reading the contiguous written prefix back from the
+    // page cache right behind the writer, so a WRITE is answered without waiting for inflate
+    // and SHA-256 of its bytes (the writer's next request overlaps with the check).
+    void check_loop(std::stop_token stop);
+    bool feed_from_file(std::uint64_t from, std::uint64_t to);  // false on a read error
+    void wait_for_check(std::uint64_t backlog);  // until contiguous_ - fed_ <= backlog
     void start_writeback();
 
     Judge& judge_;
     UniqueFd fd_;
-    std::unique_ptr<ContentCheck> check_;
-    std::uint64_t fed_ = 0;                         // bytes [0, fed_) went to the check
-    std::uint64_t size_ = 0;                        // highest byte written
-    std::map<std::uint64_t, std::uint64_t> ahead_;  // written ranges beyond fed_ (start -> end)
+    std::unique_ptr<ContentCheck> check_;  // owned by the check thread until judge() joins it
+    std::uint64_t size_ = 0;               // highest byte written
+    std::map<std::uint64_t, std::uint64_t> ahead_;  // written ranges beyond contiguous_
     bool rescan_ = false;  // validated bytes were changed: re-read the whole file at close
     std::uint64_t writeback_started_ = 0;  // writeback started for [0, writeback_started_)
     std::uint64_t durable_ = 0;            // fdatasync'ed through here
+
+    std::mutex check_mutex_;
+    std::condition_variable_any check_moved_;
+    std::atomic<std::uint64_t> contiguous_{0};  // [0, contiguous_) is written
+    std::atomic<std::uint64_t> fed_{0};         // [0, fed_) went to the check
+    std::atomic<int> read_error_{0};
+    std::jthread check_thread_;  // last: started after everything it uses
 };
 
 }  // namespace dropgate::fs

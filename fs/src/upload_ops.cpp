@@ -35,9 +35,10 @@ void StoreFs::create(fuse_req_t req, fuse_ino_t parent_ino, const char* name, fu
     // Name checks happen here, at create, so a client learns at once instead of after sending
     // gigabytes; the same rules are applied again at publish.
     if (classify_name(name, config_.store) == NameKind::refused) {
+        auto reason = indexer::check_name(name, config_.store);
         log::info("upload_refused", {{"customer", customer},
                                      {"path", path},
-                                     {"reason", "name not accepted by store.accept"}});
+                                     {"reason", reason ? *reason : "name not allowed"}});
         return (void)fuse_reply_err(req, EACCES);
     }
     struct stat existing {};
@@ -61,7 +62,7 @@ void StoreFs::create(fuse_req_t req, fuse_ino_t parent_ino, const char* name, fu
     auto owned = std::make_unique<Inode>();
     owned->kind = Inode::Kind::upload;
     owned->rel = rel;
-    owned->upload = upload;
+    owned->upload_ = upload;
     owned->nlookup = 1;
     Inode* inode = owned.get();
     {
@@ -86,12 +87,10 @@ void StoreFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     const bool writing = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
     auto handle = std::make_unique<Handle>();
     handle->inode = &inode;
-    if (inode.kind == Inode::Kind::upload &&
-        inode.upload->state.load() != Upload::State::published) {
-        auto& upload = *inode.upload;
-        if (upload.state.load() != Upload::State::writing || !is_writer(req, upload))
+    if (auto upload = inode.upload(); upload) {
+        if (upload->state.load() != Upload::State::writing || !is_writer(req, *upload))
             return (void)fuse_reply_err(req, EACCES);  // never readable by anyone else
-        handle->upload = inode.upload;
+        handle->upload = upload;
         fi->keep_cache = 0;
     } else if (inode.kind == Inode::Kind::bundle || inode.kind == Inode::Kind::upload) {
         if (writing) return (void)fuse_reply_err(req, settings_.read_only ? EROFS : EEXIST);
@@ -187,12 +186,12 @@ void StoreFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_
                       fuse_file_info*) {
     if (settings_.read_only) return (void)fuse_reply_err(req, EROFS);
     Inode& inode = *inode_of(ino);
-    if (inode.kind != Inode::Kind::upload || inode.upload->state.load() != Upload::State::writing ||
-        !is_writer(req, *inode.upload))
+    auto upload = inode.upload();
+    if (!upload || upload->state.load() != Upload::State::writing || !is_writer(req, *upload))
         return (void)fuse_reply_err(req, EACCES);  // published bundles and directories are fixed
     if (to_set & FUSE_SET_ATTR_SIZE) {
-        std::lock_guard lock(inode.upload->mutex);
-        if (int error = inode.upload->truncate(static_cast<std::uint64_t>(attr->st_size)))
+        std::lock_guard lock(upload->mutex);
+        if (int error = upload->truncate(static_cast<std::uint64_t>(attr->st_size)))
             return (void)fuse_reply_err(req, error);
     }
     // Mode, owner and times of an upload are accepted without effect (cp -p, put -p).
@@ -205,11 +204,11 @@ void StoreFs::setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const c
                        size_t size) {
     if (settings_.read_only) return (void)fuse_reply_err(req, EROFS);
     Inode& inode = *inode_of(ino);
-    if (inode.kind != Inode::Kind::upload || inode.upload->state.load() != Upload::State::writing ||
-        !is_writer(req, *inode.upload))
+    auto tagged = inode.upload();
+    if (!tagged || tagged->state.load() != Upload::State::writing || !is_writer(req, *tagged))
         return (void)fuse_reply_err(req, EACCES);
     if (size > 1024) return (void)fuse_reply_err(req, E2BIG);
-    auto& upload = *inode.upload;
+    auto& upload = *tagged;
     std::lock_guard lock(upload.mutex);
     std::string text(value, size), key(name);
     if (key == xattr::kUploadId)
@@ -233,7 +232,7 @@ void StoreFs::unlink(fuse_req_t req, fuse_ino_t parent_ino, const char* name) {
     std::shared_ptr<Upload> upload;
     {
         std::lock_guard lock(table_mutex_);
-        if (Inode* inode = visible_upload(req, rel)) upload = inode->upload;
+        if (Inode* inode = visible_upload(req, rel)) upload = inode->upload();
     }
     if (!upload) {
         struct stat st {};
@@ -260,7 +259,7 @@ void StoreFs::rename(fuse_req_t req, fuse_ino_t parent_ino, const char* name,
     std::shared_ptr<Upload> upload;
     {
         std::lock_guard lock(table_mutex_);
-        if (Inode* inode = visible_upload(req, from)) upload = inode->upload;
+        if (Inode* inode = visible_upload(req, from)) upload = inode->upload();
     }
     if (!upload) {
         struct stat st {};

@@ -2,6 +2,7 @@
 // arrive and judged at close, and the read-only support view of every accepted bundle.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 
 #include "dropgate/config/config.hpp"
@@ -16,6 +17,8 @@ struct MountSettings {
     // tens of MiB of dirty pages that it sends only at close, which delays the verdict.
     bool writeback_cache = false;
     unsigned max_idle_threads = 10;
+    // A temp-suffix upload judged acceptable waits this long for its rename (spec §4: 10 min).
+    std::chrono::seconds hold_timeout{10 * 60};
 };
 
 // Mounts, serves until SIGTERM/SIGINT or an external unmount, unmounts after in-flight

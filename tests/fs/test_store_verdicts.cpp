@@ -1,0 +1,235 @@
+// The close-time verdict, seen from a local writer: accepted bundles appear and are indexed,
+// refused ones make close() fail with the right errno and leave only their rejected row.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "store_fixture.hpp"
+
+using namespace dropgate::test;
+namespace stdfs = std::filesystem;
+
+TEST_CASE(
+    "a valid bundle copied with cp appears under its customer, in root/bundles and as an accepted "
+    "row") {
+    StoreUnderTest store;
+    store.start();
+    CHECK(list_dir(store.mount()) == std::vector<std::string>{"acme", "globex"});
+    auto bundle = store.dir() / "logs.tgz";
+    make_small_bundle(bundle);
+
+    auto cp = run({"cp", bundle.string(), (store.mount() / "acme/").string()});
+    REQUIRE(cp.exit_code == 0);
+
+    CHECK(list_dir(store.mount() / "acme") == std::vector<std::string>{"logs.tgz"});
+    CHECK(sha256_of(store.mount() / "acme/logs.tgz") == sha256_of(bundle));
+    CHECK(sha256_of(store.bundles() / "acme/logs.tgz") == sha256_of(bundle));
+    CHECK(store.row("acme", "logs.tgz") == "accepted|");
+    CHECK(store.sql("SELECT sha256 FROM uploads WHERE path = 'logs.tgz'") == sha256_of(bundle));
+    CHECK(std::stoi(store.sql("SELECT count(*) FROM members m JOIN uploads u ON m.upload_id = u.id "
+                              "WHERE u.path = 'logs.tgz'")) >= 2);
+    CHECK(list_dir(store.staging()).empty());
+    CHECK(list_dir(store.mount() / "globex").empty());
+}
+
+TEST_CASE("bundles go into subdirectories a customer creates with mkdir") {
+    StoreUnderTest store;
+    store.start();
+    auto bundle = store.dir() / "b.tgz";
+    make_small_bundle(bundle);
+    REQUIRE(sh("mkdir -p '" + (store.mount() / "acme/host1/2026").string() + "'").exit_code == 0);
+    CHECK(write_through(store.mount() / "acme/host1/2026/b.tgz", bundle) == "open=OK\nclose=0\n");
+    CHECK(stdfs::exists(store.bundles() / "acme/host1/2026/b.tgz"));
+    CHECK(store.row("acme", "host1/2026/b.tgz") == "accepted|");
+    CHECK(sh("mkdir '" + (store.mount() / "newcustomer").string() + "'").exit_code != 0);
+}
+
+TEST_CASE(
+    "each malformed bundle is refused at close with EBADMSG and leaves nothing but its rejected "
+    "row") {
+    StoreUnderTest store;
+    store.start();
+    auto good = store.dir() / "good.tgz";
+    make_small_bundle(good);
+    const std::string bytes = read_file(good);
+    struct Case {
+        std::string name, content, reason;
+    };
+    std::string bad_crc = bytes;
+    bad_crc[bad_crc.size() - 8] ^= 0x55;  // the first byte of the gzip trailer's CRC-32
+    const std::vector<Case> cases = {
+        {"zip.tgz", "PK\x03\x04" + std::string(200, 'z'), "not gzip"},
+        {"truncated.tgz", bytes.substr(0, bytes.size() / 2), "truncated"},
+        {"crc.tgz", bad_crc, "CRC"},
+        {"trailing.tgz", bytes + "garbage after the end", "trailing data"},
+        {"empty.tgz", "", ""},
+    };
+    for (const auto& c : cases) {
+        INFO(c.name);
+        auto file = store.dir() / c.name;
+        write_file(file, c.content);
+        CHECK(write_through(store.mount() / "acme" / c.name, file) == "open=OK\nclose=EBADMSG\n");
+        CHECK_FALSE(stdfs::exists(store.mount() / "acme" / c.name));
+        CHECK_FALSE(stdfs::exists(store.bundles() / "acme" / c.name));
+        CHECK_THAT(store.row("acme", c.name),
+                   Catch::StartsWith("rejected|") && Catch::Contains(c.reason));
+    }
+    CHECK(list_dir(store.staging()).empty());
+    CHECK(list_dir(store.mount() / "acme").empty());
+}
+
+TEST_CASE("a bundle over a configured limit is refused with EFBIG") {
+    StoreUnderTest store("max_bundle_size = \"64KiB\"\nmax_compression_ratio = 20");
+    store.start();
+    auto big = store.dir() / "big.tgz";
+    REQUIRE(sh("head -c 200000 /dev/urandom > '" + (store.dir() / "r.bin").string() +
+               "' && tar -czf '" + big.string() + "' -C '" + store.dir().path().string() +
+               "' r.bin")
+                .exit_code == 0);
+    auto out = write_through(store.mount() / "acme/big.tgz", big, {"--chunk", "16384"});
+    CHECK_THAT(out, Catch::EndsWith("close=EFBIG\n"));
+    CHECK_THAT(store.row("acme", "big.tgz"),
+               Catch::StartsWith("rejected|") && Catch::Contains("max_bundle_size"));
+
+    // A small file that inflates far beyond the ratio limit: judged by the streaming validator.
+    auto bomb = store.dir() / "bomb.tgz";
+    REQUIRE(sh("head -c 3000000 /dev/zero > '" + (store.dir() / "z.bin").string() +
+               "' && tar -czf '" + bomb.string() + "' -C '" + store.dir().path().string() +
+               "' z.bin")
+                .exit_code == 0);
+    CHECK(write_through(store.mount() / "acme/bomb.tgz", bomb) == "open=OK\nclose=EFBIG\n");
+    CHECK_THAT(store.row("acme", "bomb.tgz"), Catch::StartsWith("rejected|"));
+    CHECK(list_dir(store.mount() / "acme").empty());
+    CHECK(list_dir(store.staging()).empty());
+}
+
+TEST_CASE(
+    "a name the store does not accept fails at create with EACCES, a taken name with EEXIST") {
+    StoreUnderTest store;
+    store.start();
+    auto bundle = store.dir() / "b.tgz";
+    make_small_bundle(bundle);
+    CHECK(write_through(store.mount() / "acme/notes.txt", bundle) == "open=EACCES\n");
+    CHECK(write_through(store.mount() / "notes.tgz", bundle) == "open=EACCES\n");
+    CHECK(write_through(store.mount() / "acme/b.tgz", bundle) == "open=OK\nclose=0\n");
+    CHECK(write_through(store.mount() / "acme/b.tgz", bundle) == "open=EEXIST\n");
+    auto cp = run({"cp", bundle.string(), (store.mount() / "acme/b.tgz").string()});
+    CHECK(cp.exit_code != 0);
+    CHECK_THAT(cp.err, Catch::Contains("File exists"));
+    CHECK(sha256_of(store.bundles() / "acme/b.tgz") == sha256_of(bundle));
+}
+
+TEST_CASE("an upload under a temp suffix is judged at close, held, and published by mv") {
+    StoreUnderTest store;
+    store.start();
+    auto bundle = store.dir() / "b.tgz";
+    make_small_bundle(bundle);
+    CHECK(write_through(store.mount() / "acme/b.tgz.filepart", bundle) == "open=OK\nclose=0\n");
+    CHECK(list_dir(store.mount() / "acme") == std::vector<std::string>{"b.tgz.filepart"});
+    CHECK(list_dir(store.bundles() / "acme").empty());
+    CHECK(run({"cat", (store.mount() / "acme/b.tgz.filepart").string()}).exit_code != 0);
+    // Renaming to a name that is not a bundle name is refused; the upload stays held.
+    CHECK(run({"mv", (store.mount() / "acme/b.tgz.filepart").string(),
+               (store.mount() / "acme/b.txt").string()})
+              .exit_code != 0);
+
+    auto mv = run({"mv", (store.mount() / "acme/b.tgz.filepart").string(),
+                   (store.mount() / "acme/b.tgz").string()});
+    CHECK(mv.exit_code == 0);
+    CHECK(list_dir(store.mount() / "acme") == std::vector<std::string>{"b.tgz"});
+    CHECK(sha256_of(store.bundles() / "acme/b.tgz") == sha256_of(bundle));
+    CHECK(store.row("acme", "b.tgz") == "accepted|");
+
+    // A refused temp-suffix upload fails at close like any other and leaves nothing to rename.
+    auto junk = store.dir() / "junk";
+    write_file(junk, "not a bundle");
+    CHECK(write_through(store.mount() / "acme/c.tgz.part", junk) == "open=OK\nclose=EBADMSG\n");
+    CHECK(run({"mv", (store.mount() / "acme/c.tgz.part").string(),
+               (store.mount() / "acme/c.tgz").string()})
+              .exit_code != 0);
+    CHECK(list_dir(store.staging()).empty());
+}
+
+TEST_CASE("a published bundle cannot be written, truncated, removed, renamed or chmodded") {
+    StoreUnderTest store;
+    store.start();
+    auto bundle = store.dir() / "b.tgz";
+    make_small_bundle(bundle);
+    REQUIRE(write_through(store.mount() / "acme/b.tgz", bundle) == "open=OK\nclose=0\n");
+    const auto published = (store.mount() / "acme/b.tgz").string();
+    auto result = run({"python3", "-c", R"(
+import errno, os, sys
+p = sys.argv[1]
+def attempt(what, fn):
+    try:
+        fn(); print(what + "=OK")
+    except OSError as e:
+        print(what + "=" + errno.errorcode[e.errno])
+attempt("write", lambda: os.open(p, os.O_WRONLY))
+attempt("append", lambda: os.open(p, os.O_WRONLY | os.O_APPEND))
+attempt("truncate", lambda: os.truncate(p, 0))
+attempt("unlink", lambda: os.unlink(p))
+attempt("rename", lambda: os.rename(p, p + ".old.tgz"))
+attempt("chmod", lambda: os.chmod(p, 0o666))
+attempt("setxattr", lambda: os.setxattr(p, "user.dropgate.sha256", b"0"))
+attempt("rmdir", lambda: os.rmdir(os.path.dirname(p)))
+)",
+                       published});
+    CHECK(result.out ==
+          "write=EEXIST\nappend=EEXIST\ntruncate=EACCES\nunlink=EACCES\nrename=EACCES\n"
+          "chmod=EACCES\nsetxattr=EACCES\nrmdir=EACCES\n");
+    CHECK(sha256_of(store.bundles() / "acme/b.tgz") == sha256_of(bundle));
+}
+
+TEST_CASE("writes that arrive out of order are validated once the gap fills") {
+    StoreUnderTest store;
+    store.start();
+    auto bundle = store.dir() / "b.tgz";
+    make_small_bundle(bundle);
+    auto result = run({"python3", "-c", R"(
+import errno, os, sys
+data = open(sys.argv[2], "rb").read()
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644)
+third = len(data) // 3
+os.pwrite(fd, data[2 * third:], 2 * third)   # the tail first
+os.pwrite(fd, data[third:2 * third], third)  # then the middle
+os.pwrite(fd, data[:third + 100], 0)         # the head, overlapping the middle with equal bytes
+try:
+    os.close(fd); print("close=0")
+except OSError as e:
+    print("close=" + errno.errorcode[e.errno])
+)",
+                       (store.mount() / "acme/ooo.tgz").string(), bundle.string()});
+    CHECK(result.out == "close=0\n");
+    CHECK(sha256_of(store.bundles() / "acme/ooo.tgz") == sha256_of(bundle));
+
+    // Overwriting already validated bytes with different ones is judged on the final content.
+    auto rewrite = run({"python3", "-c", R"(
+import errno, os, sys
+data = open(sys.argv[2], "rb").read()
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644)
+os.write(fd, b"\0" * len(data))
+os.pwrite(fd, data, 0)
+try:
+    os.close(fd); print("close=0")
+except OSError as e:
+    print("close=" + errno.errorcode[e.errno])
+)",
+                        (store.mount() / "acme/rewritten.tgz").string(), bundle.string()});
+    CHECK(rewrite.out == "close=0\n");
+    CHECK(sha256_of(store.bundles() / "acme/rewritten.tgz") == sha256_of(bundle));
+}
+
+TEST_CASE(
+    "with the kernel writeback cache on, bundles written in small pieces are accepted intact") {
+    StoreUnderTest store;
+    store.start({"--writeback-cache"});
+    auto big = big_bundle();
+    CHECK(write_through(store.mount() / "acme/small-writes.tgz", big, {"--chunk", "1000"}) ==
+          "open=OK\nclose=0\n");
+    CHECK(sha256_of(store.bundles() / "acme/small-writes.tgz") == sha256_of(big));
+    auto bad = store.dir() / "bad.tgz";
+    write_file(bad, read_file(big).substr(0, 3'000'000));
+    CHECK(write_through(store.mount() / "acme/cut.tgz", bad, {"--chunk", "4096"}) ==
+          "open=OK\nclose=EBADMSG\n");
+    CHECK(list_dir(store.staging()).empty());
+}
