@@ -1,15 +1,10 @@
 #include "dropgate/indexer/sha256.hpp"
 
-#include "dropgate/unique_fd.hpp"
-
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <stdexcept>
-#include <system_error>
-#include <vector>
+
+#include "file_chunks.hpp"
 
 namespace dropgate::indexer {
 
@@ -45,17 +40,8 @@ std::string Sha256::hex_digest() {
 }
 
 std::string sha256_file(const std::filesystem::path& file) {
-    UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw std::system_error(errno, std::generic_category(), file.string());
     Sha256 hash;
-    std::vector<std::uint8_t> buffer(1 << 20);
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw std::system_error(errno, std::generic_category(), file.string());
-        if (n == 0) break;
-        hash.update({buffer.data(), static_cast<size_t>(n)});
-    }
+    detail::read_chunks(file, [&](std::span<const std::uint8_t> chunk) { hash.update(chunk); });
     return hash.hex_digest();
 }
 

@@ -1,30 +1,14 @@
 // The validator's helpers around a StreamValidator: local files, name checks, size wording.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <system_error>
-#include <vector>
 
 #include "dropgate/indexer/validator.hpp"
-#include "dropgate/unique_fd.hpp"
+#include "file_chunks.hpp"
 
 namespace dropgate::indexer {
 
 Verdict validate_file(const std::filesystem::path& file, const Limits& limits, MemberSink* sink) {
-    UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw std::system_error(errno, std::generic_category(), file.string());
-    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
     StreamValidator validator(limits, sink);
-    std::vector<std::uint8_t> buffer(1 << 20);
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw std::system_error(errno, std::generic_category(), file.string());
-        if (n == 0) break;
-        validator.feed({buffer.data(), static_cast<std::size_t>(n)});
-    }
+    detail::read_chunks(file, [&](std::span<const std::uint8_t> chunk) { validator.feed(chunk); });
     return validator.finish();
 }
 
