@@ -17,12 +17,7 @@ namespace {
 const std::string& test_key() {
     static const std::string key = [] {
         TempDir dir;
-        auto r = dropgate::test::run(
-            {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", (dir / "k").string()});
-        REQUIRE(r.exit_code == 0);
-        std::string pub = dropgate::test::read_file(dir / "k.pub");
-        while (!pub.empty() && pub.back() == '\n') pub.pop_back();
-        return pub;
+        return dropgate::test::make_key_pair(dir / "k");
     }();
     return key;
 }

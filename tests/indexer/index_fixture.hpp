@@ -49,12 +49,7 @@ inline indexer::Member member(std::string path, std::uint64_t size, std::uint64_
 // A config whose store root is dir/data and index dir/data/index.sqlite3; returns its path.
 inline std::filesystem::path write_config(const TempDir& dir) {
     std::filesystem::create_directories(dir / "data");
-    auto key = dir / "acme_ed25519";
-    auto keygen =
-        run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "acme@test", "-f", key.string()});
-    if (keygen.exit_code != 0) throw std::runtime_error("ssh-keygen failed: " + keygen.err);
-    std::string pub = read_file(key.string() + ".pub");
-    while (!pub.empty() && pub.back() == '\n') pub.pop_back();
+    std::string pub = make_key_pair(dir / "acme_ed25519", "acme@test");
     auto config = dir / "dropgate.toml";
     write_file(config,
                "[store]\nroot = \"data\"\nmount = \"mnt\"\n\n[index]\n"

@@ -57,11 +57,7 @@ Service::Service(const std::string& extra_store_config) {
     ssh_port_ = free_port();
     metrics_port_ = free_port();
     std::filesystem::create_directories(dir_ / "keys");
-    for (const char* user : {"acme", "help"}) {
-        auto r = run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", user, "-f",
-                      (dir_ / "keys" / user).string()});
-        REQUIRE(r.exit_code == 0);
-    }
+    for (const char* user : {"acme", "help"}) make_key_pair(dir_ / "keys" / user, user);
     write_file(config_file(), "[server]\nlisten = [\"127.0.0.1:" + std::to_string(ssh_port_) +
                                   "\"]\nidle_timeout = \"5m\"\n"
                                   "[store]\nroot = \"data\"\nmount = \"store\"\n" +

@@ -101,6 +101,15 @@ void write_file(const std::filesystem::path& file, const std::string& content) {
     if (!out) throw std::runtime_error("cannot write " + file.string());
 }
 
+std::string make_key_pair(const std::filesystem::path& private_key, const std::string& comment) {
+    auto made = run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f",
+                     private_key.string()});
+    if (made.exit_code != 0) throw std::runtime_error("ssh-keygen: " + made.err);
+    std::string line = read_file(private_key.string() + ".pub");
+    while (!line.empty() && line.back() == '\n') line.pop_back();
+    return line;
+}
+
 std::string read_file(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
     if (!in) throw std::runtime_error("cannot read " + file.string());

@@ -37,6 +37,9 @@ std::string dropgate_bin();
 std::filesystem::path tests_dir();
 
 void write_file(const std::filesystem::path& file, const std::string& content);
+// Makes an ed25519 key pair with OpenSSH's ssh-keygen (no passphrase) at `private_key` and
+// `private_key`.pub; returns the public key line without its newline. Throws on failure.
+std::string make_key_pair(const std::filesystem::path& private_key, const std::string& comment = "test");
 std::string read_file(const std::filesystem::path& file);
 
 }  // namespace dropgate::test
