@@ -167,6 +167,19 @@ void Upload::start_writeback() {
     }
 }
 
+void Upload::start_sync() {
+    if (sync_started_) return;
+    sync_started_ = true;
+    ::fchmod(fd_.get(), 0444);  // bundles are read-only on the backing filesystem as well
+    sync_thread_ = std::jthread([this] { sync_error_ = ::fsync(fd_.get()) == 0 ? 0 : errno; });
+}
+
+int Upload::wait_sync() {
+    start_sync();
+    if (sync_thread_.joinable()) sync_thread_.join();
+    return sync_error_;
+}
+
 const indexer::Verdict& Upload::judge() {
     if (judged) return verdict;
     judged = true;
