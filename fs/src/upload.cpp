@@ -15,9 +15,10 @@ namespace {
 
 // Writeback of the staging file is started every kWindow bytes, and the store waits for the
 // window kLag behind to reach the disk, so the dirty tail (what the close-time fsync waits for)
-// stays under kLag + kWindow whatever the size of the upload.
-constexpr std::uint64_t kWindow = 4 << 20;
-constexpr std::uint64_t kLag = 2 * kWindow;
+// stays under kLag + kWindow (4 MiB) whatever the size of the upload. 1 MiB windows matched
+// the gateway's and FUSE's 1 MiB writes; the 4/8 MiB setting left a ~12 MiB tail.
+constexpr std::uint64_t kWindow = 1 << 20;
+constexpr std::uint64_t kLag = 3 * kWindow;
 // sync_file_range never flushes the device's write cache, so the close-time fsync would still pay
 // for every byte the disk (on a VM: the host) has cached: up to 400 ms for 1 GiB, measured here.
 // An fdatasync every kDurableStep keeps that tail bounded too.
