@@ -93,7 +93,10 @@ sync
 read -r anchor_total _ < <(write_timed "$bundle" "$work/root/anchor.tgz")
 rm -f "$work/root/anchor.tgz"
 sync
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$store_pid/stat"; }
+cpu_before=$(cpu_ticks)
 read -r store_total store_close < <(write_timed "$bundle" "$work/mnt/bench/bundle.tgz")
+store_cpu=$(( $(cpu_ticks) - cpu_before ))
 start=$(date +%s.%N)
 gzip -t "$bundle"
 end=$(date +%s.%N)
@@ -106,3 +109,5 @@ awk -v s="$store_total" -v a="$anchor_total" -v m="$mib" -v c="$store_close" -v 
     printf "%-44s %10.0f %10.0f %7.2f %s\n", "write " m " MiB bundle, MB/s (anchor: ext4+fsync)", m*1.048576/s, m*1.048576/a, a/s, ">= 0.5"
     printf "%-44s %10.1f %10.1f %7.3f %s\n", "close() verdict ms (anchor: gzip -t)", c*1000, g*1000, c/g, "<= 50 ms"
 }'
+grep -h '"verdict_timing"\|"publish_timing"' "$work/store.log" >&2 || true
+echo "store CPU for the upload: $(echo "$store_cpu / $(getconf CLK_TCK)" | bc -l | cut -c1-5) s (wall $store_total s)" >&2

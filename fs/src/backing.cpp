@@ -100,8 +100,8 @@ int Backing::publish(Upload& upload, const std::string& rel) {
         return std::chrono::duration<double, std::milli>(b - a).count();
     };
     const auto t0 = Clock::now();
-    ::fchmod(upload.fd(), 0444);  // bundles are read-only on the backing filesystem as well
-    if (::fsync(upload.fd()) != 0) return errno;
+    // Started at close, concurrently with finishing the check; only waited for here.
+    if (int error = upload.wait_sync()) return error;
     const auto t1 = Clock::now();
     if (int error = make_parents(rel)) return error;
     if (::renameat2(staging_.get(), upload.id.c_str(), bundles_.get(), rel.c_str(),
@@ -110,7 +110,7 @@ int Backing::publish(Upload& upload, const std::string& rel) {
     const auto t2 = Clock::now();
     int error = fsync_directory(bundles_.get(), parent_of(rel));
     log::debug("publish_timing", {{"upload_id", upload.id},
-                                  {"fsync_ms", ms(t0, t1)},
+                                  {"fsync_wait_ms", ms(t0, t1)},
                                   {"rename_ms", ms(t1, t2)},
                                   {"dir_fsync_ms", ms(t2, Clock::now())}});
     return error;

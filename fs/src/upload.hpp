@@ -53,6 +53,12 @@ class Upload {
     // Call once; the result is cached in `verdict`.
     const indexer::Verdict& judge();
     const indexer::MemberSpool& members() const { return check_->spool; }
+    // Makes the staging file durable (mode 0444, then fsync) on its own thread, so the fsync
+    // of the dirty tail overlaps with finishing the check; the first call starts it.
+    void start_sync();
+    // Waits for that fsync (starting it if needed): 0 or its errno. The publish path calls this
+    // before the rename, so the data is on disk before the name is.
+    int wait_sync();
 
     indexer::Verdict verdict;  // valid once judged
     bool judged = false;
@@ -87,7 +93,10 @@ class Upload {
     std::atomic<std::uint64_t> contiguous_{0};  // [0, contiguous_) is written
     std::atomic<std::uint64_t> fed_{0};         // [0, fed_) went to the check
     std::atomic<int> read_error_{0};
-    std::jthread check_thread_;  // last: started after everything it uses
+    std::jthread check_thread_;  // started after everything it uses
+    std::jthread sync_thread_;   // the close-time fsync; joined (destroyed) before fd_
+    bool sync_started_ = false;
+    int sync_error_ = 0;  // its result, read after the join
 };
 
 }  // namespace dropgate::fs
