@@ -27,12 +27,12 @@ CUSTOMERS=${CUSTOMERS:-10}  # gateway allows 20 sessions per user by default
 RUNS=${RUNS:-2}
 CLIENT_TIMEOUT=600          # seconds per sftp client: the load is bounded even if a server hangs
 
-# --- bundles: generated once, reused (sizes are uncompressed KiB; compressed ~0.3-0.5x) --------
+# --- bundles: generated once, reused (sizes are uncompressed KiB; compressed ~0.35-0.5x) --------
 CACHE=${BENCH_DIR:-/tmp/dropgate-bench}/mixed
 mkdir -p "$CACHE"
-SMALL=(600 1200 2500 5000 10000)  # ~0.25 .. ~5 MiB compressed
-MEDIUM=(30000)                    # ~14 MiB
-LARGE=(160000 300000)             # ~50 and ~95 MiB
+SMALL=(600 1200 2500 5000 10000)  # ~0.3 .. ~5 MiB compressed
+MEDIUM=(30000)                    # ~15 MiB
+LARGE=(150000 270000)             # ~50 and ~95 MiB
 [ $QUICK = 1 ] && LARGE=()
 specs=()
 for k in "${SMALL[@]}" "${MEDIUM[@]}" ${LARGE[@]+"${LARGE[@]}"}; do specs+=("$CACHE/b$k.tgz:$k"); done
