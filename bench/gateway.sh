@@ -128,7 +128,7 @@ for s in dropgate openssh rclone; do
 done
 
 # --- report -------------------------------------------------------------------------------
-ratio() { echo "scale=2; $1 / $2" | bc -l; }
+ratio() { printf %.2f "$(echo "$1 / $2" | bc -l)"; }
 f1() { printf '%.1f' "$1"; }
 printf '%-44s %10s %10s %8s  %s\n' measure dropgate anchor ratio target
 for a in openssh rclone; do
