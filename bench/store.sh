@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 dropgate=${1:-$here/build}/cli/dropgate
 source "$here/bench/lib.sh"
 cache=${BENCH_DIR:-/tmp/dropgate-bench}  # bundles shared with validator.sh
-mib=${BENCH_MIB:-1024}
+mib=${BENCH_MIB:-2816}  # uncompressed; ~1 GiB compressed: the "1 GiB bundle" of spec §8
 bundle=$cache/bundle-${mib}m.tgz
 mkdir -p "$cache"
 make_bundles "$bundle:$((mib * 1024))"  # realistic: logs + 1/8 random, made once and reused
