@@ -23,14 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
-ticks() {  # utime+stime+cutime+cstime of a process (children counted once reaped)
-    awk '{ print $14+$15+$16+$17 }' /proc/$1/stat
-}
-descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
-pss_kib() { local sum=0 p; for p in "$@"; do sum=$((sum + $(awk '/^Pss:/ {print $2}' /proc/$p/smaps_rollup 2>/dev/null || echo 0))); done; echo $sum; }
-HZ=$(getconf CLK_TCK)
+source "$(dirname "$0")/lib.sh"  # free_port wait_port ticks descendants pss_kib HZ, anchors
 
 # --- keys, files -----------------------------------------------------------------------
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/client" -C bench
@@ -41,27 +34,9 @@ head -c $((250 << 10)) /dev/urandom > "$WORK/small.tgz"
 SFTP_OPTS=(-q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR -i "$WORK/client")
 
 # --- servers -----------------------------------------------------------------------------
-mkdir -p /run/sshd "$WORK/sshd_up" "$WORK/rclone_up" "$WORK/dg/store/acme" "$WORK/dg/keys"
-SSHD_PORT=$(free_port)
-cat > "$WORK/sshd_config" <<EOF
-Port $SSHD_PORT
-ListenAddress 127.0.0.1
-HostKey $WORK/host
-PermitRootLogin prohibit-password
-AuthorizedKeysFile $WORK/authorized_keys
-StrictModes no
-PasswordAuthentication no
-UsePAM no
-Subsystem sftp internal-sftp
-PidFile $WORK/sshd.pid
-EOF
-/usr/sbin/sshd -D -e -f "$WORK/sshd_config" 2>"$WORK/sshd.log" &
-SSHD_PID=$!; PIDS+=($SSHD_PID)
-
-RCLONE_PORT=$(free_port)
-rclone serve sftp "$WORK/rclone_up" --addr 127.0.0.1:$RCLONE_PORT --authorized-keys "$WORK/client.pub" \
-    --key "$WORK/host" 2>"$WORK/rclone.log" &
-RCLONE_PID=$!; PIDS+=($RCLONE_PID)
+mkdir -p "$WORK/sshd_up" "$WORK/rclone_up" "$WORK/dg/store/acme" "$WORK/dg/keys"
+start_sshd_anchor "$WORK" "$WORK/host" "$WORK/authorized_keys"; PIDS+=($SSHD_PID)
+start_rclone_anchor "$WORK" "$WORK/rclone_up" "$WORK/host" "$WORK/client.pub"; PIDS+=($RCLONE_PID)
 
 DG_PORT=$(free_port)
 cp "$WORK/host" "$WORK/dg/keys/ssh_host_ed25519_key"
@@ -81,7 +56,7 @@ keys = ["$(cat "$WORK/client.pub")"]
 EOF
 "$DROPGATE" gateway -c "$WORK/dg/dropgate.toml" 2>"$WORK/dg.log" &
 DG_PID=$!; PIDS+=($DG_PID)
-wait_port $SSHD_PORT; wait_port $RCLONE_PORT; wait_port $DG_PORT
+wait_port $DG_PORT
 
 # target: where an upload lands, per server (user@host, port, remote dir, local dir)
 declare -A USER=([dropgate]=acme [openssh]=root [rclone]=bench)
@@ -153,27 +128,39 @@ for s in dropgate openssh rclone; do
 done
 
 # --- report -------------------------------------------------------------------------------
-ratio() { echo "scale=2; $1 / $2" | bc -l; }
+ratio() { printf %.2f "$(echo "$1 / $2" | bc -l)"; }
 f1() { printf '%.1f' "$1"; }
 printf '%-44s %10s %10s %8s  %s\n' measure dropgate anchor ratio target
 for a in openssh rclone; do
     printf '%-44s %10s %10s %8s  %s\n' "upload ${BENCH_MB} MiB MB/s vs $a" "$(f1 ${BEST_MBS[dropgate]})" \
         "$(f1 ${BEST_MBS[$a]})" "$(ratio ${BEST_MBS[dropgate]} ${BEST_MBS[$a]})" ">= 1.0 (vs openssh)"
+    result "upload ${BENCH_MB} MiB MB/s vs $a" "$(f1 ${BEST_MBS[dropgate]})" "$(f1 ${BEST_MBS[$a]})" \
+        "$(ratio ${BEST_MBS[dropgate]} ${BEST_MBS[$a]})x" "$([ $a = openssh ] && echo '>= 1.0x' || echo '(info)')" >> "$WORK/results"
 done
 for a in openssh rclone; do
     printf '%-44s %10s %10s %8s  %s\n' "upload ${BENCH_MB} MiB server CPU ms vs $a" "${CPU_BIG[dropgate]}" \
         "${CPU_BIG[$a]}" "$(ratio ${CPU_BIG[dropgate]} ${CPU_BIG[$a]})" "(lower is better)"
+    result "upload ${BENCH_MB} MiB server CPU ms vs $a" "${CPU_BIG[dropgate]}" "${CPU_BIG[$a]}" \
+        "$(ratio ${CPU_BIG[dropgate]} ${CPU_BIG[$a]})x" "(info, lower is better)" >> "$WORK/results"
 done
 for a in openssh rclone; do
     printf '%-44s %10s %10s %8s  %s\n' "8x10 connect+put 250KiB uploads/s vs $a" "$(f1 ${BEST_UPS[dropgate]})" \
         "$(f1 ${BEST_UPS[$a]})" "$(ratio ${BEST_UPS[dropgate]} ${BEST_UPS[$a]})" ">= 1.0 (vs rclone)"
+    result "8x10 connect+put 250KiB uploads/s vs $a" "$(f1 ${BEST_UPS[dropgate]})" "$(f1 ${BEST_UPS[$a]})" \
+        "$(ratio ${BEST_UPS[dropgate]} ${BEST_UPS[$a]})x" "$([ $a = rclone ] && echo '>= 1.0x' || echo '(info)')" >> "$WORK/results"
 done
 for a in openssh rclone; do
     printf '%-44s %10s %10s %8s  %s\n' "server CPU ms per small upload vs $a" \
         "$(echo "scale=1; ${CPU_SMALL[dropgate]}/100" | bc)" "$(echo "scale=1; ${CPU_SMALL[$a]}/100" | bc)" \
         "$(ratio ${CPU_SMALL[dropgate]} ${CPU_SMALL[$a]})" "<= 1.0 (vs rclone)"
+    result "server CPU ms per small upload vs $a" "$(echo "scale=1; ${CPU_SMALL[dropgate]}/100" | bc)" \
+        "$(echo "scale=1; ${CPU_SMALL[$a]}/100" | bc)" "$(ratio ${CPU_SMALL[dropgate]} ${CPU_SMALL[$a]})x" \
+        "$([ $a = rclone ] && echo '<= 1.0x' || echo '(info)')" >> "$WORK/results"
 done
 for a in openssh rclone; do
     printf '%-44s %10s %10s %8s  %s\n' "Pss KiB per upload session vs $a" "${PSS[dropgate]}" "${PSS[$a]}" \
         "$(ratio ${PSS[dropgate]} ${PSS[$a]})" "dropgate <= 4096 KiB"
+    result "Pss KiB per upload session vs $a" "${PSS[dropgate]}" "${PSS[$a]}" \
+        "$(ratio ${PSS[dropgate]} ${PSS[$a]})x" "<= 4096 KiB" >> "$WORK/results"
 done
+cat "$WORK/results"

@@ -10,6 +10,7 @@
 # the same queries in-process (the index's own cost), against the naive SQL via the SQLite API.
 #   bench/query.sh [BUILD_DIR] [--10m]     (default 10,000 bundles x 100 = ~1 M members)
 set -euo pipefail
+# Prints RESULT lines (bench/lib.sh result) at the end for bench/run.
 
 BUILD=build
 MEMBERS=100
@@ -77,6 +78,10 @@ measure() {
         verdict = (d / 1000 <= 50) ? "ok" : "MISS";
         printf "%-50s %7.1fms %7.1fms %5.2fx %-15s %5.1fms %5.1fms\n", n, d / 1000, a / 1000,
             d / (a > 0 ? a : 1), verdict, cd / 1000, ca / 1000 }'
+    awk -v n="query $name ($rows rows) ms" -v d="$bd" -v a="$ba" 'BEGIN {
+        r = a > 0 ? sprintf("%.2fx", d / a) : "-"  # /usr/bin/time counts in 10 ms steps
+        printf "RESULT\t%s\t%.1f\t%.1f\t%s\t<= 50 ms\n", n, d / 1000, a / 1000, r }' \
+        >> "$DIR/results"
 }
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
@@ -117,3 +122,4 @@ measure "stats" \
 
 echo
 "$QUERY" "$DB"
+cat "$DIR/results"

@@ -7,33 +7,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 dropgate=${1:-$here/build}/cli/dropgate
-cache=${DROPGATE_BENCH_CACHE:-/tmp/dropgate-bench}
-bundle=$cache/bundle-1g.tgz
+source "$here/bench/lib.sh"
+cache=${BENCH_DIR:-/tmp/dropgate-bench}  # bundles shared with validator.sh
+mib=${BENCH_MIB:-2816}  # uncompressed; ~1 GiB compressed: the "1 GiB bundle" of spec §8
+bundle=$cache/bundle-${mib}m.tgz
 mkdir -p "$cache"
-
-if [ ! -s "$bundle" ]; then
-    echo "generating $bundle (once)..." >&2
-    src=$(mktemp -d "$cache/src.XXXXXX")
-    python3 - "$src" <<'PY'
-import os, random, sys
-root = sys.argv[1]
-random.seed(7)
-levels = ["INFO", "WARN", "ERROR", "DEBUG"]
-words = "connection pool worker request latency timeout retry cache flush disk queue".split()
-for n in range(40):
-    with open(f"{root}/service-{n:02}.log", "w") as f:
-        for i in range(250_000):
-            f.write(f"2026-11-23T10:{i // 6000 % 60:02}:{i // 100 % 60:02}.{i % 1000:03}Z {random.choice(levels)} "
-                    f"[{random.choice(words)}-{random.randrange(64)}] {' '.join(random.choices(words, k=8))} "
-                    f"id={random.getrandbits(64):016x}\n")
-for n in range(7):
-    with open(f"{root}/core-{n}.bin", "wb") as f:
-        f.write(os.urandom(128 << 20))
-PY
-    tar -C "$src" -cf - . | pigz -6 > "$bundle.tmp"
-    mv "$bundle.tmp" "$bundle"
-    rm -rf "$src"
-fi
+make_bundles "$bundle:$((mib * 1024))"  # realistic: logs + 1/8 random, made once and reused
 size=$(stat -c %s "$bundle")
 
 work=$(mktemp -d /tmp/dropgate-bench-store.XXXXXX)
@@ -104,6 +83,10 @@ gzip_t=$(echo "$end - $start" | bc -l)
 
 grep -q upload_accepted "$work/store.log" || { echo "bundle was not accepted:" >&2; cat "$work/store.log" >&2; exit 1; }
 mib=$((size >> 20))
+awk -v s="$store_total" -v a="$anchor_total" -v m="$mib" -v c="$store_close" -v g="$gzip_t" 'BEGIN {
+    printf "RESULT\twrite %d MiB bundle MB/s (anchor: ext4+fsync)\t%.0f\t%.0f\t%.2fx\t>= 0.5x\n", m, m*1.048576/s, m*1.048576/a, a/s
+    printf "RESULT\tclose() verdict ms, %d MiB bundle (anchor: gzip -t)\t%.1f\t%.1f\t%.3fx\t<= 50 ms\n", m, c*1000, g*1000, c/g
+}'
 awk -v s="$store_total" -v a="$anchor_total" -v m="$mib" -v c="$store_close" -v g="$gzip_t" 'BEGIN {
     printf "%-44s %10s %10s %7s %s\n", "measure", "dropgate", "anchor", "ratio", "target"
     printf "%-44s %10.0f %10.0f %7.2f %s\n", "write " m " MiB bundle, MB/s (anchor: ext4+fsync)", m*1.048576/s, m*1.048576/a, a/s, ">= 0.5"

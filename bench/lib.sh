@@ -1,0 +1,122 @@
+# Shared helpers for bench/*.sh (sourced, not run). Facts behind them:
+# /work/shared/notes/benchmarking.md.
+
+# result MEASURE DROPGATE ANCHOR RATIO TARGET: the one machine-readable line every script prints
+# per measure (bench/run collects them into its table).
+result() { printf 'RESULT\t%s\t%s\t%s\t%s\t%s\n' "$@"; }
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_port() {
+    for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done
+    echo "port $1 never opened" >&2
+    return 1
+}
+
+# CPU ticks of a process: utime+stime+cutime+cstime (children are counted once reaped).
+ticks() { awk '{ print $14+$15+$16+$17 }' "/proc/$1/stat"; }
+# The same summed over a process and all its live descendants (a supervisor's long-lived children
+# are not in its cutime until they exit).
+tree_ticks() {
+    local sum=0 p
+    for p in "$1" $(descendants "$1"); do sum=$((sum + $(ticks "$p" 2>/dev/null || echo 0))); done
+    echo $sum
+}
+descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
+# Private memory: Pss (KiB) from smaps_rollup, summed over the given processes.
+pss_kib() {
+    local sum=0 p
+    for p in "$@"; do
+        sum=$((sum + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
+    done
+    echo $sum
+}
+HZ=$(getconf CLK_TCK)
+
+# start_sshd_anchor DIR HOSTKEY AUTHORIZED_KEYS: OpenSSH with internal-sftp on a free loopback
+# port, without touching the system's sshd. Sets SSHD_PORT and SSHD_PID; log in DIR/sshd.log.
+start_sshd_anchor() {
+    local dir=$1 hostkey=$2 authorized=$3
+    mkdir -p /run/sshd  # sshd refuses to start without it
+    SSHD_PORT=$(free_port)
+    cat > "$dir/sshd_config" <<EOF
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $hostkey
+PermitRootLogin prohibit-password
+AuthorizedKeysFile $authorized
+StrictModes no
+PasswordAuthentication no
+UsePAM no
+MaxStartups 200
+Subsystem sftp internal-sftp
+PidFile $dir/sshd.pid
+EOF
+    /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2> "$dir/sshd.log" &  # absolute path required
+    SSHD_PID=$!
+    wait_port "$SSHD_PORT"
+}
+
+# start_rclone_anchor DIR UPLOAD_DIR HOSTKEY CLIENT_PUB: `rclone serve sftp` (Go's x/crypto/ssh
+# + pkg/sftp, the stack SFTPGo is built on). Sets RCLONE_PORT and RCLONE_PID.
+start_rclone_anchor() {
+    local dir=$1 up=$2 hostkey=$3 pub=$4
+    RCLONE_PORT=$(free_port)
+    rclone serve sftp "$up" --addr "127.0.0.1:$RCLONE_PORT" --authorized-keys "$pub" \
+        --key "$hostkey" 2> "$dir/rclone.log" &
+    RCLONE_PID=$!
+    wait_port "$RCLONE_PORT"
+}
+
+# make_bundles OUT:KIB...: realistic bundles, each OUT of KIB KiB uncompressed: log lines sliced
+# from one 16 MiB pool of generated text (compresses like fresh text: deflate only sees 32 KiB)
+# plus ~1/8 random "core dumps"; tar | pigz -6. One python run makes the pool once for all.
+# Existing non-empty OUT files are kept (generated once, reused).
+make_bundles() {
+    local todo=() spec
+    for spec in "$@"; do [ -s "${spec%:*}" ] || todo+=("$spec"); done
+    [ ${#todo[@]} -gt 0 ] || return 0
+    echo "making ${#todo[@]} bundle(s)..." >&2
+    /usr/bin/python3 - "${todo[@]}" <<'EOF'
+import os, random, shutil, subprocess, sys, tempfile
+rng = random.Random(42)
+levels = ["INFO"] * 8 + ["WARN", "ERROR", "DEBUG"]
+lines, size = [], 0
+while size < 16 << 20:
+    line = "2026-11-%02dT%02d:%02d:%02d.%03dZ host-%03d %-5s svc=%s req=%016x latency=%dms path=/api/v%d/%s\n" % (
+        rng.randint(1, 28), rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59), rng.randint(0, 999),
+        rng.randint(0, 200), rng.choice(levels), rng.choice(["auth", "db", "web", "queue", "cache"]),
+        rng.getrandbits(64), rng.randint(1, 5000), rng.randint(1, 3), rng.choice(["users", "orders", "items", "health"]))
+    lines.append(line)
+    size += len(line)
+pool = "".join(lines).encode()
+for spec in sys.argv[1:]:
+    out, kib = spec.rsplit(":", 1)
+    total = int(kib) << 10
+    root = tempfile.mkdtemp(dir=os.path.dirname(os.path.abspath(out)))
+    written, n = 0, 0
+    while written < total:
+        d = os.path.join(root, "tree", "host%02d" % (n % 16), "var/log")
+        os.makedirs(d, exist_ok=True)
+        if n % 8 == 7:
+            chunk = min(16 << 20, total - written)
+            with open(os.path.join(d, "core.%d" % n), "wb") as f:
+                f.write(os.urandom(chunk))
+        else:
+            # small bundles get several small logs, big ones 4-24 MiB logs
+            chunk = min(rng.randint(4, 24) << 20 if total > 64 << 20 else max(total // 10, 4096), total - written)
+            with open(os.path.join(d, "app.log.%d" % n), "wb") as f:
+                left = chunk
+                while left > 0:
+                    start = rng.randrange(0, len(pool) - (1 << 20))
+                    piece = pool[start:start + min(left, 1 << 20)]
+                    f.write(piece)
+                    left -= len(piece)
+        written += chunk
+        n += 1
+    subprocess.run("tar -C '%s' -cf - tree | pigz -6 -p 2 > '%s.tmp' && mv '%s.tmp' '%s'" % (root, out, out, out),
+                   shell=True, check=True)
+    shutil.rmtree(root)
+EOF
+}
