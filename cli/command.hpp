@@ -25,6 +25,14 @@ private:
     int code_;
 };
 
+// --log-level for the long-running subcommands (serve, store, gateway). Left unset, a process
+// keeps the level it inherited (DROPGATE_LOG_LEVEL from `serve --log-level`) or info.
+inline CLI::Option* add_log_level_option(CLI::App* cmd, std::string& level) {
+    return cmd->add_option("--log-level", level, "debug, info, warn or error (default: info)");
+}
+// Applies a --log-level value; empty means unset. A bad name is a user error.
+void apply_log_level(const std::string& level);
+
 void add_init(CLI::App& app);
 void add_passwd(CLI::App& app);
 void add_check(CLI::App& app);

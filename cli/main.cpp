@@ -4,6 +4,16 @@
 
 #include "command.hpp"
 #include "dropgate/config/config.hpp"
+#include "dropgate/log.hpp"
+
+void dropgate::cli::apply_log_level(const std::string& level) {
+    if (level.empty()) return;
+    try {
+        log::set_level(log::parse_level(level));
+    } catch (const std::invalid_argument& e) {
+        throw UserError(e.what());
+    }
+}
 
 int main(int argc, char** argv) {
     CLI::App app{"dropgate: an SFTP drop box that accepts only complete, valid .tgz bundles"};

@@ -1,7 +1,6 @@
 // `dropgate serve -c CONFIG`: the whole service (store + gateway), supervised.
 #include "command.hpp"
 #include "dropgate/config/config.hpp"
-#include "dropgate/log.hpp"
 #include "dropgate/service/service.hpp"
 
 namespace dropgate::cli {
@@ -10,20 +9,19 @@ void add_serve(CLI::App& app) {
     auto* cmd = app.add_subcommand("serve", "Run the whole service: the store and the SFTP gateway");
     struct Flags {
         std::string config;
-        std::string log_level = "info";
+        std::string log_level;
         std::string grace = "30s";
     };
     auto flags = std::make_shared<Flags>();
     cmd->add_option("-c,--config", flags->config, "Config file")->required();
-    cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error")
-        ->capture_default_str();
+    add_log_level_option(cmd, flags->log_level);
     cmd->add_option("--grace-period", flags->grace,
                     "How long running transfers may take to finish after SIGTERM")
         ->capture_default_str();
     cmd->callback([flags] {
         service::ServeOptions options;
+        apply_log_level(flags->log_level);
         try {
-            log::set_level(log::parse_level(flags->log_level));
             options.grace_period = config::parse_duration(flags->grace);
         } catch (const std::invalid_argument& e) {
             throw UserError(e.what());

@@ -4,7 +4,6 @@
 #include "command.hpp"
 #include "dropgate/config/config.hpp"
 #include "dropgate/fs/store.hpp"
-#include "dropgate/log.hpp"
 
 namespace dropgate::cli {
 
@@ -12,14 +11,13 @@ void add_store(CLI::App& app) {
     auto* cmd = app.add_subcommand("store", "Run the write-enabled FUSE store in the foreground");
     struct Flags {
         std::string config;
-        std::string log_level = "info";
+        std::string log_level;
         bool writeback = false;
         std::string hold_timeout = "10m";
     };
     auto flags = std::make_shared<Flags>();
     cmd->add_option("-c,--config", flags->config, "Config file")->required();
-    cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error")
-        ->capture_default_str();
+    add_log_level_option(cmd, flags->log_level);
     cmd->add_flag("--writeback-cache", flags->writeback,
                   "Let the kernel batch small writes (faster for small writes, slower close)");
     cmd->add_option("--hold-timeout", flags->hold_timeout,
@@ -27,8 +25,8 @@ void add_store(CLI::App& app) {
         ->capture_default_str();
     cmd->callback([flags] {
         fs::MountSettings settings;
+        apply_log_level(flags->log_level);
         try {
-            log::set_level(log::parse_level(flags->log_level));
             settings.hold_timeout = config::parse_duration(flags->hold_timeout);
         } catch (const std::invalid_argument& e) {
             throw UserError(e.what());

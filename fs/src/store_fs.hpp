@@ -88,6 +88,11 @@ class StoreFs {
     Inode& intern(Inode::Kind kind, const std::string& rel);
     // The live upload named `rel` that `req`'s caller may see, if any (table_mutex_ held).
     Inode* visible_upload(fuse_req_t req, const std::string& rel);
+    // The upload at `rel` if the requester is its writer (takes the table lock), else null.
+    std::shared_ptr<Upload> writers_upload(fuse_req_t req, const std::string& rel);
+    // Unlink/rename of something that is not the requester's upload: EACCES for a published
+    // bundle (immutable), ENOENT for nothing.
+    void reply_not_an_upload(fuse_req_t req, const std::string& rel);
     bool is_writer(fuse_req_t req, const Upload& upload) const;
     std::string child_rel(const Inode& parent, const std::string& name) const;
     std::vector<std::pair<std::string, std::string>> attributes(Inode& inode);

@@ -226,19 +226,23 @@ void StoreFs::setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const c
     fuse_reply_err(req, 0);
 }
 
+std::shared_ptr<Upload> StoreFs::writers_upload(fuse_req_t req, const std::string& rel) {
+    std::lock_guard lock(table_mutex_);
+    Inode* inode = visible_upload(req, rel);
+    return inode ? inode->upload() : nullptr;
+}
+
+void StoreFs::reply_not_an_upload(fuse_req_t req, const std::string& rel) {
+    struct stat st {};
+    bool exists = ::fstatat(backing_.bundles(), rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    fuse_reply_err(req, exists ? EACCES : ENOENT);
+}
+
 void StoreFs::unlink(fuse_req_t req, fuse_ino_t parent_ino, const char* name) {
     if (settings_.read_only) return (void)fuse_reply_err(req, EROFS);
     std::string rel = child_rel(*inode_of(parent_ino), name);
-    std::shared_ptr<Upload> upload;
-    {
-        std::lock_guard lock(table_mutex_);
-        if (Inode* inode = visible_upload(req, rel)) upload = inode->upload();
-    }
-    if (!upload) {
-        struct stat st {};
-        bool exists = ::fstatat(backing_.bundles(), rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
-        return (void)fuse_reply_err(req, exists ? EACCES : ENOENT);  // bundles are immutable
-    }
+    std::shared_ptr<Upload> upload = writers_upload(req, rel);
+    if (!upload) return reply_not_an_upload(req, rel);  // bundles are immutable
     // A client may remove its own unfinished upload (a cancelled transfer): recorded aborted.
     std::lock_guard lock(upload->mutex);
     auto state = upload->state.load();
@@ -256,16 +260,8 @@ void StoreFs::rename(fuse_req_t req, fuse_ino_t parent_ino, const char* name,
     std::string to = child_rel(newparent, newname);
     if ((flags & ~unsigned(RENAME_NOREPLACE)) || newparent.kind != Inode::Kind::directory)
         return (void)fuse_reply_err(req, EACCES);
-    std::shared_ptr<Upload> upload;
-    {
-        std::lock_guard lock(table_mutex_);
-        if (Inode* inode = visible_upload(req, from)) upload = inode->upload();
-    }
-    if (!upload) {
-        struct stat st {};
-        bool exists = ::fstatat(backing_.bundles(), from.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
-        return (void)fuse_reply_err(req, exists ? EACCES : ENOENT);  // bundles never move
-    }
+    std::shared_ptr<Upload> upload = writers_upload(req, from);
+    if (!upload) return reply_not_an_upload(req, from);  // bundles never move
     std::lock_guard lock(upload->mutex);
     // Only a judged temp-suffix upload (held) is renamed, and only to a bundle name of the same
     // customer: that rename is its publication.

@@ -15,7 +15,6 @@ namespace dropgate::service {
 
 struct ServeOptions {
     std::filesystem::path config_file;  // passed on to the child processes
-    std::string log_level = "info";
     std::chrono::seconds grace_period{30};
     std::chrono::seconds start_timeout{30};
 };
