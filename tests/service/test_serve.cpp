@@ -175,9 +175,9 @@ TEST_CASE("SIGTERM during an upload lets it finish before the service exits") {
     CHECK(sha256_of(service.root() / "bundles/acme/slow.tgz") == sha);
 }
 
-TEST_CASE("/metrics counters move by the uploads' amounts and /healthz tracks the store") {
+TEST_CASE("/metrics counters move by the uploads' amounts, --log-level reaches the parts, /healthz tracks the store") {
     Service service;
-    service.start({"--grace-period", "10s"});
+    service.start({"--grace-period", "10s", "--log-level", "debug"});
     const auto& dir = service.dir();
     int status = 0;
     CHECK(http_get(service.metrics_port(), "/healthz", &status) == "ok\n");
@@ -191,6 +191,8 @@ TEST_CASE("/metrics counters move by the uploads' amounts and /healthz tracks th
     service.sftp("acme", "ls\n");
 
     std::string after = http_get(service.metrics_port(), "/metrics");
+    // serve's --log-level reached the store process: its debug events are in the log.
+    CHECK_THAT(service.log(), Catch::Contains("\"event\":\"verdict_timing\""));
     CHECK(metric(after, "dropgate_uploads_total{status=\"accepted\"}") -
               metric(before, "dropgate_uploads_total{status=\"accepted\"}") == 1);
     CHECK(metric(after, "dropgate_uploads_total{status=\"rejected\"}") -
