@@ -81,19 +81,22 @@ void bytes_received(std::uint64_t bytes) {
     counters().bytes_received.fetch_add(bytes, std::memory_order_relaxed);
 }
 
-void upload_finished(std::string_view status, std::uint64_t bytes, double validation_seconds) {
+void upload_finished(std::string_view status, std::uint64_t bytes) {
     Counters& c = counters();
     for (std::size_t i = 0; i < kStatuses.size(); ++i) {
         if (kStatuses[i] != status) continue;
         c.uploads[i].fetch_add(1, std::memory_order_relaxed);
         c.upload_bytes[i].fetch_add(bytes, std::memory_order_relaxed);
     }
+}
+
+void verdict_latency(double seconds) {
+    Counters& c = counters();
     std::size_t bucket = 0;
-    while (bucket < kValidationBuckets.size() && validation_seconds > kValidationBuckets[bucket])
-        ++bucket;
+    while (bucket < kValidationBuckets.size() && seconds > kValidationBuckets[bucket]) ++bucket;
     c.validation_buckets[bucket].fetch_add(1, std::memory_order_relaxed);
-    c.validation_microseconds.fetch_add(
-        static_cast<std::uint64_t>(validation_seconds * 1e6 + 0.5), std::memory_order_relaxed);
+    c.validation_microseconds.fetch_add(static_cast<std::uint64_t>(seconds * 1e6 + 0.5),
+                                        std::memory_order_relaxed);
 }
 
 std::string render_prometheus() {

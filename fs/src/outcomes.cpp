@@ -14,7 +14,8 @@ namespace dropgate::fs {
 
 namespace {
 
-void log_outcome(const indexer::UploadRecord& row, int error) {
+// Logs and counts how an upload ended; `upload` gives the close time for the verdict latency.
+void log_outcome(const indexer::UploadRecord& row, int error, const Upload& upload) {
     nlohmann::ordered_json fields = {{"upload_id", row.upload_id},
                                      {"customer", row.customer},
                                      {"path", row.path},
@@ -30,14 +31,17 @@ void log_outcome(const indexer::UploadRecord& row, int error) {
         log::info(event, fields);
     else
         log::warn(event, fields);
-    metrics::upload_finished(
-        indexer::to_string(row.status), row.bytes,
-        std::chrono::duration<double>(row.finished_at - row.started_at).count());
+    metrics::upload_finished(indexer::to_string(row.status), row.bytes);
+    if (upload.close_seen != std::chrono::steady_clock::time_point{})
+        metrics::verdict_latency(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - upload.close_seen)
+                .count());
 }
 
 }  // namespace
 
 int StoreFs::conclude(Upload& upload) {
+    upload.close_seen = std::chrono::steady_clock::now();
     if (upload.write_error) {
         int error = upload.write_error;
         std::string reason = error == ENOSPC ? "disk full"
@@ -105,7 +109,7 @@ int StoreFs::publish(Upload& upload, const std::string& path) {
                                    std::chrono::steady_clock::now() - publish_start)
                                    .count()}});
     forget_live(upload, &rel);
-    log_outcome(row, 0);
+    log_outcome(row, 0, upload);
     return 0;
 }
 
@@ -121,7 +125,7 @@ int StoreFs::refuse(Upload& upload, int error, const std::string& reason) {
         log::error("index_commit_failed", {{"upload_id", row.upload_id}, {"error", e.what()}});
     }
     forget_live(upload, nullptr);
-    log_outcome(row, error);
+    log_outcome(row, error, upload);
     return error;
 }
 
@@ -135,7 +139,7 @@ int StoreFs::abort(Upload& upload, const std::string& reason) {
         log::error("index_commit_failed", {{"upload_id", row.upload_id}, {"error", e.what()}});
     }
     forget_live(upload, nullptr);
-    log_outcome(row, 0);
+    log_outcome(row, 0, upload);
     return ECANCELED;
 }
 

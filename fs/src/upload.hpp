@@ -62,6 +62,7 @@ class Upload {
 
     indexer::Verdict verdict;  // valid once judged
     bool judged = false;
+    std::chrono::steady_clock::time_point close_seen{};  // the flush that asked for the verdict
     double judge_seconds = 0;  // finishing the check at close (should be ~0: it streamed)
     int write_error = 0;       // first failed write (ENOSPC, EIO): the upload cannot be accepted
     std::chrono::steady_clock::time_point held_since{};

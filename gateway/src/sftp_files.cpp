@@ -10,7 +10,6 @@
 #include <system_error>
 
 #include "attrs.hpp"
-#include "dropgate/metrics.hpp"
 #include "log.hpp"
 #include "sftp_server.hpp"
 
@@ -201,8 +200,7 @@ void SftpServer::on_write(std::uint32_t id, Reader& in) {
     if (!file->writing)
         throw StatusError(FX_PERMISSION_DENIED, file->path + " is not open for writing");
     if (file->deferred_errno) upload_failed(*file, file->deferred_errno);
-    file->write(offset, data);
-    metrics::bytes_received(data.size());
+    file->write(offset, data);  // the store counts the bytes it receives (metrics)
     send_status(id, FX_OK, "");
 }
 

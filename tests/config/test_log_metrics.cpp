@@ -14,8 +14,10 @@ TEST_CASE("metrics counted in forked children show up in the parent's /metrics t
         pid_t pid = fork();
         REQUIRE(pid >= 0);
         if (pid == 0) {
-            dropgate::metrics::upload_finished("accepted", 1000, 0.004);
-            dropgate::metrics::upload_finished("rejected", 10, 0.02);
+            dropgate::metrics::upload_finished("accepted", 1000);
+            dropgate::metrics::verdict_latency(0.004);
+            dropgate::metrics::upload_finished("rejected", 10);
+            dropgate::metrics::verdict_latency(0.02);
             dropgate::metrics::auth_failure();
             _exit(0);
         }

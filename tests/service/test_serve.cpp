@@ -201,6 +201,13 @@ TEST_CASE("/metrics counters move by the uploads' amounts, --log-level reaches t
               metric(before, "dropgate_upload_bytes_total{status=\"accepted\"}") ==
           static_cast<long>(std::filesystem::file_size(dir / "ok.tgz")));
     CHECK(metric(after, "dropgate_sessions_total") - metric(before, "dropgate_sessions_total") == 3);
+    // Every byte written once, whether the upload was accepted or refused.
+    CHECK(metric(after, "dropgate_bytes_received_total") -
+              metric(before, "dropgate_bytes_received_total") ==
+          static_cast<long>(std::filesystem::file_size(dir / "ok.tgz") +
+                            std::filesystem::file_size(dir / "bad.tgz")));
+    CHECK(metric(after, "dropgate_validation_seconds_count") -
+              metric(before, "dropgate_validation_seconds_count") == 2);
 
     // An idle session keeps the gateway draining (grace period) after the store dies, so
     // /healthz can be seen reporting the store down before serve exits non-zero.

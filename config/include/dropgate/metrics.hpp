@@ -20,8 +20,10 @@ void session_opened();  // an authenticated SFTP session starts
 void session_closed();
 void auth_failure();
 void bytes_received(std::uint64_t bytes);
-// An upload got its verdict: status is "accepted", "rejected" or "aborted".
-void upload_finished(std::string_view status, std::uint64_t bytes, double validation_seconds);
+// An upload ended: status is "accepted", "rejected" or "aborted".
+void upload_finished(std::string_view status, std::uint64_t bytes);
+// The time from an upload's last close to its verdict (validation tail, fsync, publish, commit).
+void verdict_latency(double seconds);
 
 // Prometheus text exposition format (version 0.0.4).
 std::string render_prometheus();
