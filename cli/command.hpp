@@ -10,18 +10,18 @@ namespace dropgate::cli {
 // A mistake by the person running the command (bad flag value, bad config, missing file):
 // printed as one line "dropgate: <message>", exit status 1. Anything else exits 2.
 class UserError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // Exit status a subcommand asks for without an error (e.g. `validate` with a refused file).
 class ExitStatus : public std::exception {
-public:
+  public:
     explicit ExitStatus(int code) : code_(code) {}
     int code() const { return code_; }
     const char* what() const noexcept override { return "exit"; }
 
-private:
+  private:
     int code_;
 };
 

@@ -15,7 +15,8 @@ namespace dropgate::cli {
 
 namespace {
 
-constexpr const char* kExampleConfig = R"(# dropgate configuration (TOML). Relative paths resolve against this file's folder.
+constexpr const char* kExampleConfig =
+    R"(# dropgate configuration (TOML). Relative paths resolve against this file's folder.
 # Check it with:  dropgate check -c dropgate.toml
 
 [server]
@@ -75,9 +76,8 @@ void add_init(CLI::App& app) {
         const std::filesystem::path root = std::filesystem::absolute(*dir).lexically_normal();
         const std::filesystem::path config_file = root / "dropgate.toml";
         const std::filesystem::path keys = root / "keys";
-        for (const auto& existing :
-             {config_file, keys / "ssh_host_ed25519_key", keys / "acme_ed25519",
-              keys / "support_ed25519"}) {
+        for (const auto& existing : {config_file, keys / "ssh_host_ed25519_key",
+                                     keys / "acme_ed25519", keys / "support_ed25519"}) {
             if (std::filesystem::exists(existing))
                 throw UserError(existing.string() +
                                 " already exists; init never overwrites (choose another DIR)");

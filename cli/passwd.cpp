@@ -15,7 +15,7 @@ namespace {
 
 // Turns terminal echo off for its lifetime.
 class NoEcho {
-public:
+  public:
     NoEcho() : active_(tcgetattr(STDIN_FILENO, &saved_) == 0) {
         if (!active_) return;
         termios quiet = saved_;
@@ -26,7 +26,7 @@ public:
         if (active_) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_);
     }
 
-private:
+  private:
     termios saved_{};
     bool active_;
 };

@@ -6,7 +6,8 @@
 namespace dropgate::cli {
 
 void add_serve(CLI::App& app) {
-    auto* cmd = app.add_subcommand("serve", "Run the whole service: the store and the SFTP gateway");
+    auto* cmd =
+        app.add_subcommand("serve", "Run the whole service: the store and the SFTP gateway");
     struct Flags {
         std::string config;
         std::string log_level;

@@ -15,7 +15,8 @@ namespace {
 
 using detail::TableReader;
 
-const toml::table* section(const toml::table& root, const std::string& file, std::string_view name) {
+const toml::table* section(const toml::table& root, const std::string& file,
+                           std::string_view name) {
     const toml::node* n = root.get(name);
     if (!n) return nullptr;
     if (!n->is_table())
@@ -24,14 +25,17 @@ const toml::table* section(const toml::table& root, const std::string& file, std
     return n->as_table();
 }
 
-std::uint32_t line_of(const toml::table* table) { return table ? table->source().begin.line : 0; }
+std::uint32_t line_of(const toml::table* table) {
+    return table ? table->source().begin.line : 0;
+}
 
 void check_listen_host(TableReader& reader, std::string_view key, const Endpoint& endpoint) {
     in6_addr scratch{};
     if (inet_pton(AF_INET, endpoint.host.c_str(), &scratch) != 1 &&
         inet_pton(AF_INET6, endpoint.host.c_str(), &scratch) != 1)
-        reader.fail(key, "\"" + endpoint.host +
-                             "\" is not an IP address (use e.g. \"0.0.0.0\", \"127.0.0.1\" or \"[::]\")");
+        reader.fail(
+            key, "\"" + endpoint.host +
+                     "\" is not an IP address (use e.g. \"0.0.0.0\", \"127.0.0.1\" or \"[::]\")");
 }
 
 std::vector<Endpoint> read_endpoints(TableReader& reader, std::string_view key) {
@@ -76,17 +80,19 @@ Store read_store(const toml::table* table, const std::string& file,
                  const std::filesystem::path& base) {
     TableReader reader(file, "store", table, line_of(table));
     if (!table)
-        throw ConfigError(file + ": store: missing section [store] (needs at least root and mount)");
+        throw ConfigError(file +
+                          ": store: missing section [store] (needs at least root and mount)");
     Store store;
     auto root = reader.path("root", base);
     if (!root) reader.fail("root", "missing (the backing directory, e.g. \"/var/lib/dropgate\")");
     auto mount = reader.path("mount", base);
-    if (!mount) reader.fail("mount", "missing (the FUSE mount point, e.g. \"/run/dropgate/store\")");
+    if (!mount)
+        reader.fail("mount", "missing (the FUSE mount point, e.g. \"/run/dropgate/store\")");
     store.root = *root;
     store.mount = *mount;
     if (is_inside(store.mount, store.root) || is_inside(store.root, store.mount))
-        reader.fail("mount", "must not be inside root, nor root inside it (" + store.mount.string() +
-                                 " vs " + store.root.string() + ")");
+        reader.fail("mount", "must not be inside root, nor root inside it (" +
+                                 store.mount.string() + " vs " + store.root.string() + ")");
     if (auto accept = reader.strings("accept")) {
         if (accept->empty()) reader.fail("accept", "needs at least one pattern such as \"*.tgz\"");
         store.accept = *accept;
@@ -147,9 +153,9 @@ Config load(const std::filesystem::path& file) {
     const std::string name = file.string();
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec))
-        throw ConfigError(name + ": cannot read config: " +
-                          (std::filesystem::exists(file, ec) ? "not a regular file"
-                                                             : "no such file"));
+        throw ConfigError(
+            name + ": cannot read config: " +
+            (std::filesystem::exists(file, ec) ? "not a regular file" : "no such file"));
     toml::table root;
     try {
         root = toml::parse_file(name);

@@ -1,8 +1,8 @@
 #include "dropgate/config/keys.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <libssh/libssh.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -38,7 +38,8 @@ void write_new_file(const std::filesystem::path& path, const std::string& conten
         if (n < 0) throw std::system_error(errno, std::generic_category(), path.string());
         done += static_cast<std::size_t>(n);
     }
-    if (::close(fd.release()) != 0) throw std::system_error(errno, std::generic_category(), path.string());
+    if (::close(fd.release()) != 0)
+        throw std::system_error(errno, std::generic_category(), path.string());
 }
 
 }  // namespace
@@ -51,7 +52,8 @@ std::string generate_ed25519_key(const std::filesystem::path& private_key,
     SshKeyPtr key(raw);
 
     char* private_text = nullptr;
-    if (ssh_pki_export_privkey_base64(key.get(), nullptr, nullptr, nullptr, &private_text) != SSH_OK)
+    if (ssh_pki_export_privkey_base64(key.get(), nullptr, nullptr, nullptr, &private_text) !=
+        SSH_OK)
         throw std::runtime_error("cannot encode the private key for " + private_key.string());
     SshCharPtr private_owner(private_text);
 

@@ -40,10 +40,14 @@ spdlog::logger& logger() {
 
 spdlog::level::level_enum to_spdlog(Level level) {
     switch (level) {
-        case Level::debug: return spdlog::level::debug;
-        case Level::info: return spdlog::level::info;
-        case Level::warn: return spdlog::level::warn;
-        case Level::error: return spdlog::level::err;
+        case Level::debug:
+            return spdlog::level::debug;
+        case Level::info:
+            return spdlog::level::info;
+        case Level::warn:
+            return spdlog::level::warn;
+        case Level::error:
+            return spdlog::level::err;
     }
     return spdlog::level::info;
 }
@@ -80,7 +84,9 @@ void set_level(Level level) {
     setenv(kLevelVariable, name_of(level), 1);
 }
 
-bool enabled(Level level) { return logger().should_log(to_spdlog(level)); }
+bool enabled(Level level) {
+    return logger().should_log(to_spdlog(level));
+}
 
 void event(Level level, std::string_view name, const nlohmann::ordered_json& fields) {
     if (!enabled(level)) return;

@@ -61,21 +61,28 @@ void init() {
     if (!fd || ftruncate(fd.get(), sizeof(Counters)) != 0)
         throw std::system_error(errno, std::generic_category(), "metrics memfd");
     void* memory = mmap(nullptr, sizeof(Counters), PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
-    if (memory == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "metrics mmap");
+    if (memory == MAP_FAILED)
+        throw std::system_error(errno, std::generic_category(), "metrics mmap");
     g_counters = new (memory) Counters();
     setenv(kMetricsFdVariable, std::to_string(fd.release()).c_str(), 1);
 }
 
-void connection_accepted() { counters().connections.fetch_add(1, std::memory_order_relaxed); }
+void connection_accepted() {
+    counters().connections.fetch_add(1, std::memory_order_relaxed);
+}
 
 void session_opened() {
     counters().sessions.fetch_add(1, std::memory_order_relaxed);
     counters().active_sessions.fetch_add(1, std::memory_order_relaxed);
 }
 
-void session_closed() { counters().active_sessions.fetch_sub(1, std::memory_order_relaxed); }
+void session_closed() {
+    counters().active_sessions.fetch_sub(1, std::memory_order_relaxed);
+}
 
-void auth_failure() { counters().auth_failures.fetch_add(1, std::memory_order_relaxed); }
+void auth_failure() {
+    counters().auth_failures.fetch_add(1, std::memory_order_relaxed);
+}
 
 void bytes_received(std::uint64_t bytes) {
     counters().bytes_received.fetch_add(bytes, std::memory_order_relaxed);

@@ -160,7 +160,8 @@ void TableReader::finish() const {
         if (read_.count(key.str())) continue;
         std::string message = "unknown key";
         for (const auto& known : read_)
-            if (edit_distance(known, key.str()) <= 2) message += " (did you mean \"" + known + "\"?)";
+            if (edit_distance(known, key.str()) <= 2)
+                message += " (did you mean \"" + known + "\"?)";
         fail_at(key.source().begin.line, key.str(), message);
     }
 }

@@ -17,7 +17,7 @@
 namespace dropgate::config::detail {
 
 class TableReader {
-public:
+  public:
     // `table` may be null (section absent): every get then returns nullopt.
     TableReader(const std::string& file, std::string prefix, const toml::table* table,
                 std::uint32_t line);
@@ -34,10 +34,11 @@ public:
     std::optional<std::vector<std::string>> strings(std::string_view key);
     // A string or an array of strings.
     std::optional<std::vector<std::string>> string_or_strings(std::string_view key);
-    std::optional<std::uint64_t> size(std::string_view key);                // "64GiB" or bytes
-    std::optional<std::chrono::seconds> duration(std::string_view key);     // "15m" or seconds
+    std::optional<std::uint64_t> size(std::string_view key);             // "64GiB" or bytes
+    std::optional<std::chrono::seconds> duration(std::string_view key);  // "15m" or seconds
     // A path, resolved against `base` when relative.
-    std::optional<std::filesystem::path> path(std::string_view key, const std::filesystem::path& base);
+    std::optional<std::filesystem::path> path(std::string_view key,
+                                              const std::filesystem::path& base);
 
     std::uint32_t line_of(std::string_view key) const;
     std::uint32_t line() const { return line_; }
@@ -46,7 +47,7 @@ public:
     // Rejects every key that was not read.
     void finish() const;
 
-private:
+  private:
     const toml::node* node(std::string_view key);
     [[noreturn]] void type_error(std::string_view key, const char* expected) const;
 

@@ -121,8 +121,7 @@ bool is_crypt_hash(const std::string& hash) {
 std::vector<User> read_users(const toml::table& root, const std::string& file,
                              const std::filesystem::path& base) {
     const toml::node* node = root.get("user");
-    if (!node)
-        throw ConfigError(file + ": user: no [[user]] defined; add at least one customer");
+    if (!node) throw ConfigError(file + ": user: no [[user]] defined; add at least one customer");
     const toml::array* array = node->as_array();
     if (!array || !array->is_array_of_tables())
         throw ConfigError(file + ":" + std::to_string(node->source().begin.line) +

@@ -42,9 +42,16 @@ std::uint64_t scaled(std::uint64_t value, std::uint64_t unit, const char* what) 
 std::uint64_t parse_size(std::string_view text) {
     auto [value, unit] = split_number(text, "size");
     static constexpr std::pair<std::string_view, std::uint64_t> units[] = {
-        {"", 1},          {"B", 1},          {"KiB", 1ull << 10}, {"MiB", 1ull << 20},
-        {"GiB", 1ull << 30}, {"TiB", 1ull << 40}, {"KB", 1000},      {"MB", 1000'000},
-        {"GB", 1000'000'000}, {"TB", 1000'000'000'000}};
+        {"", 1},
+        {"B", 1},
+        {"KiB", 1ull << 10},
+        {"MiB", 1ull << 20},
+        {"GiB", 1ull << 30},
+        {"TiB", 1ull << 40},
+        {"KB", 1000},
+        {"MB", 1000'000},
+        {"GB", 1000'000'000},
+        {"TB", 1000'000'000'000}};
     for (auto [name, factor] : units)
         if (unit == name) return scaled(value, factor, "size");
     throw std::invalid_argument("unknown size unit \"" + std::string(unit) +
@@ -74,7 +81,8 @@ Endpoint parse_endpoint(std::string_view text) {
     if (!text.empty() && text.front() == '[') {
         auto close = text.find(']');
         if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
-            throw std::invalid_argument("expected \"[ipv6]:port\", got \"" + std::string(text) + "\"");
+            throw std::invalid_argument("expected \"[ipv6]:port\", got \"" + std::string(text) +
+                                        "\"");
         endpoint.host = std::string(text.substr(1, close - 1));
         port_text = text.substr(close + 2);
     } else {
@@ -85,10 +93,12 @@ Endpoint parse_endpoint(std::string_view text) {
         endpoint.host = std::string(text.substr(0, colon));
         port_text = text.substr(colon + 1);
     }
-    if (endpoint.host.empty()) throw std::invalid_argument("missing host in \"" + std::string(text) + "\"");
+    if (endpoint.host.empty())
+        throw std::invalid_argument("missing host in \"" + std::string(text) + "\"");
     unsigned port = 0;
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+    if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 ||
+        port > 65535)
         throw std::invalid_argument("port must be 1-65535 in \"" + std::string(text) + "\"");
     endpoint.port = static_cast<std::uint16_t>(port);
     return endpoint;
@@ -99,7 +109,9 @@ std::string Endpoint::to_string() const {
     return h + ":" + std::to_string(port);
 }
 
-std::string_view to_string(Role role) { return role == Role::customer ? "customer" : "support"; }
+std::string_view to_string(Role role) {
+    return role == Role::customer ? "customer" : "support";
+}
 
 bool matches_any(std::string_view name, const std::vector<std::string>& patterns) {
     std::string subject(name);

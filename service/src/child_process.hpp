@@ -12,7 +12,7 @@
 namespace dropgate::service {
 
 class ChildProcess {
-public:
+  public:
     // Starts /proc/self/exe with `args` (argv[1..]); `name` is used in messages.
     ChildProcess(std::string name, const std::vector<std::string>& args);
     ~ChildProcess();
@@ -32,7 +32,7 @@ public:
     int stop(std::chrono::milliseconds grace);
     int exit_status() const { return status_; }
 
-private:
+  private:
     void record(int wait_status);
 
     std::string name_;

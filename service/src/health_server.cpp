@@ -15,13 +15,14 @@ HealthServer::HealthServer(const config::Endpoint& endpoint, const std::filesyst
     server_->Get("/metrics", [](const httplib::Request&, httplib::Response& response) {
         response.set_content(metrics::render_prometheus(), "text/plain; version=0.0.4");
     });
-    server_->Get("/healthz", [&health, mount](const httplib::Request&, httplib::Response& response) {
-        std::string problems;
-        if (!health.store_up || !store_mounted(mount)) problems += "store down\n";
-        if (!health.gateway_up) problems += "gateway down\n";
-        response.status = problems.empty() ? 200 : 503;
-        response.set_content(problems.empty() ? "ok\n" : problems, "text/plain");
-    });
+    server_->Get("/healthz",
+                 [&health, mount](const httplib::Request&, httplib::Response& response) {
+                     std::string problems;
+                     if (!health.store_up || !store_mounted(mount)) problems += "store down\n";
+                     if (!health.gateway_up) problems += "gateway down\n";
+                     response.status = problems.empty() ? 200 : 503;
+                     response.set_content(problems.empty() ? "ok\n" : problems, "text/plain");
+                 });
     if (!server_->bind_to_port(endpoint.host, endpoint.port))
         throw std::runtime_error("metrics: cannot listen on " + endpoint.to_string());
     thread_ = std::thread([this] { server_->listen_after_bind(); });

@@ -20,7 +20,7 @@ struct Health {
 };
 
 class HealthServer {
-public:
+  public:
     // Binds now (throws std::runtime_error naming the endpoint if it cannot), serves in a thread.
     HealthServer(const config::Endpoint& endpoint, const std::filesystem::path& mount,
                  const Health& health);
@@ -28,7 +28,7 @@ public:
     HealthServer(const HealthServer&) = delete;
     HealthServer& operator=(const HealthServer&) = delete;
 
-private:
+  private:
     std::unique_ptr<httplib::Server> server_;
     std::thread thread_;
 };

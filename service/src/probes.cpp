@@ -18,7 +18,8 @@ bool store_mounted(const std::filesystem::path& mount) {
 }
 
 bool port_listening(const config::Endpoint& endpoint) {
-    // /proc/net/tcp{,6}: "sl local_address rem_address st ...", local as HEXIP:HEXPORT, st 0A = LISTEN.
+    // /proc/net/tcp{,6}: "sl local_address rem_address st ...", local as HEXIP:HEXPORT, st 0A =
+    // LISTEN.
     for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
         std::ifstream in(table);
         std::string line;

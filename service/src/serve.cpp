@@ -63,8 +63,9 @@ int serve(const config::Config& config, const ServeOptions& options) {
 
     log::info("service_starting", {{"config", config.source.string()}});
     ChildProcess store("store", {"store", "-c", config_file});
-    if (!wait_until(store, signals, options.start_timeout,
-                    [&] { return store_mounted(config.store.mount); }, stop_requested)) {
+    if (!wait_until(
+            store, signals, options.start_timeout,
+            [&] { return store_mounted(config.store.mount); }, stop_requested)) {
         if (stop_requested) return store.stop(options.grace_period) == 0 ? 0 : 1;
         return fail_start(store, "the store did not mount " + config.store.mount.string());
     }
@@ -85,7 +86,8 @@ int serve(const config::Config& config, const ServeOptions& options) {
     health.gateway_up = true;
 
     std::optional<HealthServer> health_server;
-    if (config.metrics.listen) health_server.emplace(*config.metrics.listen, config.store.mount, health);
+    if (config.metrics.listen)
+        health_server.emplace(*config.metrics.listen, config.store.mount, health);
 
     sd_notify(0, "READY=1");
     std::string addresses;
@@ -102,8 +104,10 @@ int serve(const config::Config& config, const ServeOptions& options) {
         timespec tick{1, 0};
         int signo = sigtimedwait(&signals, nullptr, &tick);
         if (signo == SIGTERM || signo == SIGINT) break;
-        if (!store.running()) died = &store;
-        else if (!gateway.running()) died = &gateway;
+        if (!store.running())
+            died = &store;
+        else if (!gateway.running())
+            died = &gateway;
         health.store_up = store.running();
         health.gateway_up = gateway.running();
     }
@@ -124,7 +128,8 @@ int serve(const config::Config& config, const ServeOptions& options) {
     health.gateway_up = false;
     int store_status = store.stop(options.grace_period);
     health.store_up = false;
-    log::info("service_stopped", {{"gateway_status", gateway_status}, {"store_status", store_status}});
+    log::info("service_stopped",
+              {{"gateway_status", gateway_status}, {"store_status", store_status}});
     return (gateway_status == 0 && store_status == 0) ? 0 : 1;
 }
 

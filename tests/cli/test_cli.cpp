@@ -15,8 +15,9 @@ TEST_CASE("init writes a setup that check accepts, with private keys readable on
     TempDir dir;
     auto init = run({dropgate_bin(), "init", (dir / "demo").string()});
     REQUIRE(init.exit_code == 0);
-    CHECK_THAT(init.out, Catch::Contains("sftp -P 2222 -i " + (dir / "demo/keys/acme_ed25519").string() +
-                                         " acme@localhost"));
+    CHECK_THAT(init.out,
+               Catch::Contains("sftp -P 2222 -i " + (dir / "demo/keys/acme_ed25519").string() +
+                               " acme@localhost"));
 
     auto check = run({dropgate_bin(), "check", "-c", (dir / "demo/dropgate.toml").string()});
     CHECK(check.exit_code == 0);
@@ -33,7 +34,8 @@ TEST_CASE("init writes a setup that check accepts, with private keys readable on
     // OpenSSH can use the generated private key: it derives the same public key.
     auto derived = run({"ssh-keygen", "-y", "-f", (dir / "demo/keys/acme_ed25519").string()});
     REQUIRE(derived.exit_code == 0);
-    CHECK_THAT(read_file(dir / "demo/keys/acme_ed25519.pub"), Catch::StartsWith(derived.out.substr(0, 80)));
+    CHECK_THAT(read_file(dir / "demo/keys/acme_ed25519.pub"),
+               Catch::StartsWith(derived.out.substr(0, 80)));
 }
 
 TEST_CASE("init refuses to overwrite an existing setup") {
@@ -68,7 +70,8 @@ TEST_CASE("passwd refuses an empty password") {
 
 TEST_CASE("a bad config makes check exit 1 with one line naming file, line and key") {
     TempDir dir;
-    dropgate::test::write_file(dir / "bad.toml", "[store]\nroot = \"r\"\nmount = \"m\"\nmax_members = -5\n");
+    dropgate::test::write_file(dir / "bad.toml",
+                               "[store]\nroot = \"r\"\nmount = \"m\"\nmax_members = -5\n");
     auto result = run({dropgate_bin(), "check", "-c", (dir / "bad.toml").string()});
     CHECK(result.exit_code == 1);
     CHECK(result.err == "dropgate: " + (dir / "bad.toml").string() +
@@ -79,8 +82,8 @@ TEST_CASE("a bad config makes check exit 1 with one line naming file, line and k
 TEST_CASE("--help and --version exit 0, a missing subcommand or option exits 1") {
     auto help = run({dropgate_bin(), "--help"});
     CHECK(help.exit_code == 0);
-    for (const char* sub : {"init", "passwd", "check", "validate", "query", "verify", "store", "mount",
-                            "gateway", "serve"}) {
+    for (const char* sub : {"init", "passwd", "check", "validate", "query", "verify", "store",
+                            "mount", "gateway", "serve"}) {
         INFO(sub);
         CHECK_THAT(help.out, Catch::Contains(sub));
         CHECK(run({dropgate_bin(), sub, "--help"}).exit_code == 0);

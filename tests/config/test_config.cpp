@@ -25,7 +25,8 @@ const std::string& test_key() {
 const char* kStore = "[store]\nroot = \"data\"\nmount = \"mnt\"\n";
 
 std::string customer(const std::string& name = "acme") {
-    return "[[user]]\nname = \"" + name + "\"\nrole = \"customer\"\nkeys = [\"" + test_key() + "\"]\n";
+    return "[[user]]\nname = \"" + name + "\"\nrole = \"customer\"\nkeys = [\"" + test_key() +
+           "\"]\n";
 }
 
 // Loads `text` as dir/dropgate.toml and returns the error message ("" if it loads).
@@ -155,30 +156,33 @@ TEST_CASE("every kind of config mistake names the file, the line and the key") {
          file + ":4: store.max_bundle_size: unknown size unit \"PB\""},
         {"bad duration", "[server]\nidle_timeout = \"soon\"\n" + std::string(kStore) + customer(),
          file + ":2: server.idle_timeout: expected a duration"},
-        {"bad listen address", "[server]\nlisten = \"0.0.0.0\"\n" + std::string(kStore) + customer(),
+        {"bad listen address",
+         "[server]\nlisten = \"0.0.0.0\"\n" + std::string(kStore) + customer(),
          file + ":2: server.listen: expected \"host:port\""},
         {"bad role",
-         std::string(kStore) + "[[user]]\nname = \"acme\"\nrole = \"admin\"\nkeys = [\"" + test_key() +
-             "\"]\n",
+         std::string(kStore) + "[[user]]\nname = \"acme\"\nrole = \"admin\"\nkeys = [\"" +
+             test_key() + "\"]\n",
          file + ":6: user[0].role: expected \"customer\" or \"support\", got \"admin\""},
         {"duplicate user", std::string(kStore) + customer() + customer(),
          file + ":9: user[1].name: duplicate user \"acme\""},
         {"unsafe customer name", std::string(kStore) + customer("../etc"),
          file + ":5: user[0].name: \"../etc\" is not a safe name"},
         {"missing key file",
-         std::string(kStore) +
-             "[[user]]\nname = \"acme\"\nrole = \"customer\"\nauthorized_keys = \"keys/none.pub\"\n",
+         std::string(kStore) + "[[user]]\nname = \"acme\"\nrole = \"customer\"\nauthorized_keys = "
+                               "\"keys/none.pub\"\n",
          file + ":7: user[0].authorized_keys: cannot read " + (dir / "keys/none.pub").string()},
         {"bad key text",
-         std::string(kStore) +
-             "[[user]]\nname = \"acme\"\nrole = \"customer\"\nkeys = [\"ssh-ed25519 AAAAnotakey\"]\n",
+         std::string(kStore) + "[[user]]\nname = \"acme\"\nrole = \"customer\"\nkeys = "
+                               "[\"ssh-ed25519 AAAAnotakey\"]\n",
          file + ":7: user[0].keys: key 1: not a valid ssh-ed25519 public key"},
         {"key with options",
-         std::string(kStore) + "[[user]]\nname = \"acme\"\nrole = \"customer\"\nkeys = [\"from=\\\"10.0.0.1\\\" " +
+         std::string(kStore) +
+             "[[user]]\nname = \"acme\"\nrole = \"customer\"\nkeys = [\"from=\\\"10.0.0.1\\\" " +
              test_key() + "\"]\n",
          file + ":7: user[0].keys: key 1: \"from=\"10.0.0.1\"\" is not a public key type"},
         {"plain-text password",
-         std::string(kStore) + "[[user]]\nname = \"acme\"\nrole = \"customer\"\npassword = \"hunter2\"\n",
+         std::string(kStore) +
+             "[[user]]\nname = \"acme\"\nrole = \"customer\"\npassword = \"hunter2\"\n",
          file + ":7: user[0].password: expected a crypt(3) hash"},
         {"user without credentials",
          std::string(kStore) + "[[user]]\nname = \"acme\"\nrole = \"customer\"\n",
@@ -202,17 +206,18 @@ TEST_CASE("a bad line in an authorized_keys file names that file and line too") 
     TempDir dir;
     std::filesystem::create_directory(dir / "keys");
     write_file(dir / "keys/acme.pub", test_key() + "\nssh-rsa AAAAB3NzaC1yc2EAAAA garbage\n");
-    std::string message = error_of(
-        dir, std::string(kStore) +
-                 "[[user]]\nname = \"acme\"\nrole = \"customer\"\nauthorized_keys = \"keys/acme.pub\"\n");
-    CHECK_THAT(message, Catch::Contains(":7: user[0].authorized_keys: " +
-                                       (dir / "keys/acme.pub").string() + ":2: not a valid ssh-rsa"));
+    std::string message = error_of(dir, std::string(kStore) +
+                                            "[[user]]\nname = \"acme\"\nrole = "
+                                            "\"customer\"\nauthorized_keys = \"keys/acme.pub\"\n");
+    CHECK_THAT(message,
+               Catch::Contains(":7: user[0].authorized_keys: " + (dir / "keys/acme.pub").string() +
+                               ":2: not a valid ssh-rsa"));
 }
 
 TEST_CASE("a missing config file is reported by name") {
     TempDir dir;
-    CHECK_THROWS_WITH(load(dir / "nope.toml"),
-                      Catch::Contains((dir / "nope.toml").string()) && Catch::Contains("no such file"));
+    CHECK_THROWS_WITH(load(dir / "nope.toml"), Catch::Contains((dir / "nope.toml").string()) &&
+                                                   Catch::Contains("no such file"));
 }
 
 TEST_CASE("sizes, durations and endpoints parse in the documented forms") {
@@ -245,8 +250,8 @@ TEST_CASE("sizes, durations and endpoints parse in the documented forms") {
 TEST_CASE("a rendered config loads back to the same values") {
     TempDir dir;
     write_file(dir / "dropgate.toml",
-               "[server]\nlisten = [\"[::]:2200\"]\nidle_timeout = \"90s\"\n" + std::string(kStore) +
-                   "max_bundle_size = \"1536MiB\"\n" + customer());
+               "[server]\nlisten = [\"[::]:2200\"]\nidle_timeout = \"90s\"\n" +
+                   std::string(kStore) + "max_bundle_size = \"1536MiB\"\n" + customer());
     auto config = load(dir / "dropgate.toml");
     write_file(dir / "rendered.toml", render(config));
     auto again = load(dir / "rendered.toml");

@@ -54,7 +54,8 @@ TEST_CASE("a log event is one JSON object on one line with ts, level, event and 
     close(pipe_fds[1]);
     std::string out;
     char buf[4096];
-    for (ssize_t n; (n = read(pipe_fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+    for (ssize_t n; (n = read(pipe_fds[0], buf, sizeof buf)) > 0;)
+        out.append(buf, static_cast<size_t>(n));
     close(pipe_fds[0]);
     waitpid(pid, nullptr, 0);
     REQUIRE(std::count(out.begin(), out.end(), '\n') == 1);

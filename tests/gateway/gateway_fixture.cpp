@@ -41,7 +41,8 @@ GatewayFixture::GatewayFixture(GatewayOptions options) : with_store_(options.wit
     std::filesystem::create_directories(dir_ / "keys");
     std::filesystem::create_directories(store() / "acme");
     std::filesystem::create_directories(store() / "other");
-    for (const char* user : {"acme", "other", "support", "stranger"}) make_key_pair(key(user), user);
+    for (const char* user : {"acme", "other", "support", "stranger"})
+        make_key_pair(key(user), user);
     std::mt19937 rng(std::random_device{}());
     for (int attempt = 0; attempt < 20; ++attempt) {
         port_ = 20000 + int(rng() % 40000);

@@ -97,7 +97,8 @@ TEST_CASE("the since filter accepts ISO dates and times and relative durations")
     CHECK_THROWS(parse_since("2026-13-01", kNow));
 }
 
-TEST_CASE("a second accepted bundle under the same name is refused, while failed attempts may repeat") {
+TEST_CASE(
+    "a second accepted bundle under the same name is refused, while failed attempts may repeat") {
     TempDir dir;
     auto index = Index::open(dir / "index.sqlite3");
     indexer::MemberSpool spool(dir.path());

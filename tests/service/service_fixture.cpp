@@ -46,7 +46,8 @@ std::string make_bundle(const std::filesystem::path& file, std::size_t bytes) {
            << "for i in $(seq 1 200); do echo \"2026-11-23T10:00:$i host$i app[$i]: request id=$i "
               "status=ok\"; done > $src/var/log/app.log; "
            << "head -c " << bytes / 2 << " /dev/urandom > $src/core.bin; "
-           << "yes 'log line with some repetition' | head -c " << bytes << " > $src/var/log/big.log; "
+           << "yes 'log line with some repetition' | head -c " << bytes
+           << " > $src/var/log/big.log; "
            << "tar -C $src -cf - . | gzip -1 > '" << file.string() << "'; rm -rf $src";
     auto r = sh(script.str());
     REQUIRE(r.exit_code == 0);
@@ -61,8 +62,7 @@ Service::Service(const std::string& extra_store_config) {
     write_file(config_file(), "[server]\nlisten = [\"127.0.0.1:" + std::to_string(ssh_port_) +
                                   "\"]\nidle_timeout = \"5m\"\n"
                                   "[store]\nroot = \"data\"\nmount = \"store\"\n" +
-                                  extra_store_config +
-                                  "\n[metrics]\nlisten = \"127.0.0.1:" +
+                                  extra_store_config + "\n[metrics]\nlisten = \"127.0.0.1:" +
                                   std::to_string(metrics_port_) +
                                   "\"\n"
                                   "[[user]]\nname = \"acme\"\nrole = \"customer\"\n"
@@ -156,7 +156,8 @@ RunResult Service::sftp(const std::string& user, const std::string& batch) const
 RunResult Service::scp_upload(const std::string& user, const std::filesystem::path& file,
                               const std::string& remote) const {
     return sh(std::string("scp ") + kSshOptions + " -i '" + key(user).string() + "' -P " +
-              std::to_string(ssh_port_) + " '" + file.string() + "' " + user + "@127.0.0.1:" + remote);
+              std::to_string(ssh_port_) + " '" + file.string() + "' " + user +
+              "@127.0.0.1:" + remote);
 }
 
 RunResult Service::query(const std::vector<std::string>& args) const {

@@ -15,7 +15,7 @@
 namespace dropgate::test {
 
 class Service {
-public:
+  public:
     explicit Service(const std::string& extra_store_config = "");
     ~Service();
 
@@ -45,7 +45,7 @@ public:
     int ssh_port() const { return ssh_port_; }
     int metrics_port() const { return metrics_port_; }
 
-private:
+  private:
     TempDir dir_;
     int ssh_port_ = 0;
     int metrics_port_ = 0;

@@ -29,7 +29,8 @@ const nlohmann::json* find_row(const std::vector<nlohmann::json>& rows, const st
 }
 
 std::string http_get(int port, const std::string& path, int* status = nullptr) {
-    auto r = sh("curl -s -o - -w '\\n%{http_code}' http://127.0.0.1:" + std::to_string(port) + path);
+    auto r =
+        sh("curl -s -o - -w '\\n%{http_code}' http://127.0.0.1:" + std::to_string(port) + path);
     auto cut = r.out.rfind('\n');
     if (status) *status = cut == std::string::npos ? 0 : std::atoi(r.out.c_str() + cut + 1);
     return cut == std::string::npos ? r.out : r.out.substr(0, cut);
@@ -50,7 +51,8 @@ TEST_CASE("customer uploads reach support unchanged and invalid ones are refused
     const auto& dir = service.dir();
     std::string good_sha = make_bundle(dir / "good.tgz", 300'000);
     std::string other_sha = make_bundle(dir / "other.tar.gz", 100'000);
-    sh("head -c 50000 '" + (dir / "good.tgz").string() + "' > '" + (dir / "cut.tgz").string() + "'");
+    sh("head -c 50000 '" + (dir / "good.tgz").string() + "' > '" + (dir / "cut.tgz").string() +
+       "'");
     write_file(dir / "notes.tgz", "these are not the droids\n");
 
     auto put = service.sftp("acme", "put " + (dir / "good.tgz").string() + " good.tgz\n");
@@ -87,9 +89,10 @@ TEST_CASE("customer uploads reach support unchanged and invalid ones are refused
 
     // Support over sshfs with the support role.
     std::filesystem::create_directories(dir / "sshfs");
-    auto sshfs = sh("sshfs -o ro,StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null,IdentityFile=" +
-                    service.key("help").string() + ",port=" + std::to_string(service.ssh_port()) +
-                    " help@127.0.0.1:/ '" + (dir / "sshfs").string() + "'");
+    auto sshfs =
+        sh("sshfs -o ro,StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null,IdentityFile=" +
+           service.key("help").string() + ",port=" + std::to_string(service.ssh_port()) +
+           " help@127.0.0.1:/ '" + (dir / "sshfs").string() + "'");
     REQUIRE(sshfs.exit_code == 0);
     CHECK(sha256_of(dir / "sshfs/acme/good.tgz") == good_sha);
     CHECK(sha256_of(dir / "sshfs/acme/other.tar.gz") == other_sha);
@@ -114,7 +117,8 @@ TEST_CASE("customer uploads reach support unchanged and invalid ones are refused
     CHECK(service.stop() == 0);
 }
 
-TEST_CASE("kill -9 of serve mid-upload loses nothing: the upload is aborted, earlier bundles intact") {
+TEST_CASE(
+    "kill -9 of serve mid-upload loses nothing: the upload is aborted, earlier bundles intact") {
     Service service;
     service.start();
     const auto& dir = service.dir();
@@ -124,19 +128,22 @@ TEST_CASE("kill -9 of serve mid-upload loses nothing: the upload is aborted, ear
 
     // A slow upload (rate-limited client), killed while data is flowing.
     auto upload = std::thread([&] {
-        sh(std::string("sftp -l 80000 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null ") +
+        sh(std::string(
+               "sftp -l 80000 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null ") +
                "-o BatchMode=yes -i '" + service.key("acme").string() + "' -P " +
                std::to_string(service.ssh_port()) + " -b - acme@127.0.0.1",
            "put " + (dir / "big.tgz").string() + "\n");
     });
     auto staged = [&] {
         std::error_code ec;
-        for (const auto& entry : std::filesystem::directory_iterator(service.root() / ".staging", ec))
+        for (const auto& entry :
+             std::filesystem::directory_iterator(service.root() / ".staging", ec))
             if (entry.file_size(ec) > (20u << 20)) return true;
         return false;
     };
     auto deadline = std::chrono::steady_clock::now() + 120s;
-    while (!staged() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(100ms);
+    while (!staged() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(100ms);
     REQUIRE(staged());
     service.kill9();
     upload.join();
@@ -163,8 +170,8 @@ TEST_CASE("SIGTERM during an upload lets it finish before the service exits") {
     auto upload = std::thread([&] {
         result = sh(std::string("sftp -l 40000 -o StrictHostKeyChecking=no ") +
                         "-o UserKnownHostsFile=/dev/null -o BatchMode=yes -i '" +
-                        service.key("acme").string() + "' -P " + std::to_string(service.ssh_port()) +
-                        " -b - acme@127.0.0.1",
+                        service.key("acme").string() + "' -P " +
+                        std::to_string(service.ssh_port()) + " -b - acme@127.0.0.1",
                     "put " + (dir / "slow.tgz").string() + "\n");
     });
     std::this_thread::sleep_for(3s);
@@ -175,7 +182,9 @@ TEST_CASE("SIGTERM during an upload lets it finish before the service exits") {
     CHECK(sha256_of(service.root() / "bundles/acme/slow.tgz") == sha);
 }
 
-TEST_CASE("/metrics counters move by the uploads' amounts, --log-level reaches the parts, /healthz tracks the store") {
+TEST_CASE(
+    "/metrics counters move by the uploads' amounts, --log-level reaches the parts, /healthz "
+    "tracks the store") {
     Service service;
     service.start({"--grace-period", "10s", "--log-level", "debug"});
     const auto& dir = service.dir();
@@ -194,25 +203,30 @@ TEST_CASE("/metrics counters move by the uploads' amounts, --log-level reaches t
     // serve's --log-level reached the store process: its debug events are in the log.
     CHECK_THAT(service.log(), Catch::Contains("\"event\":\"verdict_timing\""));
     CHECK(metric(after, "dropgate_uploads_total{status=\"accepted\"}") -
-              metric(before, "dropgate_uploads_total{status=\"accepted\"}") == 1);
+              metric(before, "dropgate_uploads_total{status=\"accepted\"}") ==
+          1);
     CHECK(metric(after, "dropgate_uploads_total{status=\"rejected\"}") -
-              metric(before, "dropgate_uploads_total{status=\"rejected\"}") == 1);
+              metric(before, "dropgate_uploads_total{status=\"rejected\"}") ==
+          1);
     CHECK(metric(after, "dropgate_upload_bytes_total{status=\"accepted\"}") -
               metric(before, "dropgate_upload_bytes_total{status=\"accepted\"}") ==
           static_cast<long>(std::filesystem::file_size(dir / "ok.tgz")));
-    CHECK(metric(after, "dropgate_sessions_total") - metric(before, "dropgate_sessions_total") == 3);
+    CHECK(metric(after, "dropgate_sessions_total") - metric(before, "dropgate_sessions_total") ==
+          3);
     // Every byte written once, whether the upload was accepted or refused.
     CHECK(metric(after, "dropgate_bytes_received_total") -
               metric(before, "dropgate_bytes_received_total") ==
           static_cast<long>(std::filesystem::file_size(dir / "ok.tgz") +
                             std::filesystem::file_size(dir / "bad.tgz")));
     CHECK(metric(after, "dropgate_validation_seconds_count") -
-              metric(before, "dropgate_validation_seconds_count") == 2);
+              metric(before, "dropgate_validation_seconds_count") ==
+          2);
 
     // An idle session keeps the gateway draining (grace period) after the store dies, so
     // /healthz can be seen reporting the store down before serve exits non-zero.
     auto idle = std::thread([&] {
-        sh(std::string("(sleep 8) | sftp -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null ") +
+        sh(std::string(
+               "(sleep 8) | sftp -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null ") +
            "-o BatchMode=yes -i '" + service.key("acme").string() + "' -P " +
            std::to_string(service.ssh_port()) + " acme@127.0.0.1 >/dev/null 2>&1");
     });
@@ -226,6 +240,7 @@ TEST_CASE("/metrics counters move by the uploads' amounts, --log-level reaches t
     }
     CHECK(saw_unhealthy);
     CHECK(service.wait_exit(60s) == 1);
-    CHECK_THAT(service.log(), Catch::Contains("\"service_part_died\"") && Catch::Contains("\"store\""));
+    CHECK_THAT(service.log(),
+               Catch::Contains("\"service_part_died\"") && Catch::Contains("\"store\""));
     idle.join();
 }

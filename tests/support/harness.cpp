@@ -16,8 +16,10 @@
 namespace dropgate::test {
 
 TempDir::TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "dropgate-test-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::system_error(errno, std::generic_category(), "mkdtemp");
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "dropgate-test-XXXXXX").string();
+    if (!mkdtemp(pattern.data()))
+        throw std::system_error(errno, std::generic_category(), "mkdtemp");
     path_ = pattern;
 }
 
@@ -92,8 +94,12 @@ RunResult sh(const std::string& command, const std::string& input) {
     return run({"/bin/sh", "-c", command}, input);
 }
 
-std::string dropgate_bin() { return DROPGATE_BIN; }
-std::filesystem::path tests_dir() { return DROPGATE_TESTS; }
+std::string dropgate_bin() {
+    return DROPGATE_BIN;
+}
+std::filesystem::path tests_dir() {
+    return DROPGATE_TESTS;
+}
 
 void write_file(const std::filesystem::path& file, const std::string& content) {
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
@@ -102,8 +108,8 @@ void write_file(const std::filesystem::path& file, const std::string& content) {
 }
 
 std::string make_key_pair(const std::filesystem::path& private_key, const std::string& comment) {
-    auto made = run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f",
-                     private_key.string()});
+    auto made = run(
+        {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", private_key.string()});
     if (made.exit_code != 0) throw std::runtime_error("ssh-keygen: " + made.err);
     std::string line = read_file(private_key.string() + ".pub");
     while (!line.empty() && line.back() == '\n') line.pop_back();

@@ -9,7 +9,7 @@ namespace dropgate::test {
 
 // A fresh directory under /tmp, removed (recursively) when the object goes away.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -17,7 +17,7 @@ public:
     const std::filesystem::path& path() const { return path_; }
     std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
@@ -39,7 +39,8 @@ std::filesystem::path tests_dir();
 void write_file(const std::filesystem::path& file, const std::string& content);
 // Makes an ed25519 key pair with OpenSSH's ssh-keygen (no passphrase) at `private_key` and
 // `private_key`.pub; returns the public key line without its newline. Throws on failure.
-std::string make_key_pair(const std::filesystem::path& private_key, const std::string& comment = "test");
+std::string make_key_pair(const std::filesystem::path& private_key,
+                          const std::string& comment = "test");
 std::string read_file(const std::filesystem::path& file);
 
 }  // namespace dropgate::test

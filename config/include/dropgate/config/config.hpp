@@ -15,7 +15,7 @@ namespace dropgate::config {
 
 // A config problem, already formatted as "FILE:LINE: KEY: what is wrong".
 class ConfigError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

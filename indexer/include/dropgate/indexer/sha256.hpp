@@ -10,7 +10,7 @@
 namespace dropgate::indexer {
 
 class Sha256 {
-public:
+  public:
     Sha256();
     ~Sha256();
     Sha256(Sha256&&) noexcept;
@@ -19,7 +19,7 @@ public:
     void update(std::span<const std::uint8_t> bytes);
     std::string hex_digest();  // finalises; lowercase hex, 64 characters
 
-private:
+  private:
     struct Ctx;
     std::unique_ptr<Ctx> ctx_;
 };
