@@ -127,6 +127,19 @@ std::string StoreUnderTest::row(const std::string& customer, const std::string& 
                customer + "' AND path = '" + path + "' ORDER BY id DESC LIMIT 1");
 }
 
+std::string attempt_each(const std::filesystem::path& target, const std::string& statements) {
+    static const std::string prelude = R"(
+import errno, os, sys
+p = sys.argv[1]
+def attempt(what, fn):
+    try:
+        fn(); print(what + "=OK")
+    except OSError as e:
+        print(what + "=" + errno.errorcode[e.errno])
+)";
+    return run({"python3", "-c", prelude + statements, target.string()}).out;
+}
+
 std::string write_through(const std::filesystem::path& dest, const std::filesystem::path& src,
                           const std::vector<std::string>& options) {
     std::vector<std::string> argv{"python3", (tests_dir() / "fs/writer.py").string(), dest.string(),

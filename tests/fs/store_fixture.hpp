@@ -47,6 +47,9 @@ class StoreUnderTest {
 // Runs tests/fs/writer.py; returns its stdout ("open=OK\nclose=EBADMSG\n").
 std::string write_through(const std::filesystem::path& dest, const std::filesystem::path& src,
                           const std::vector<std::string>& options = {});
+// Runs Python `statements` with `p` = `target` and `attempt(what, fn)`, which prints
+// "what=OK" or "what=<errno name>" per operation tried; returns what they printed.
+std::string attempt_each(const std::filesystem::path& target, const std::string& statements);
 // A small valid .tgz (a few text members) at `file`.
 void make_small_bundle(const std::filesystem::path& file);
 // A ~100 MiB valid bundle, generated once per machine and reused.

@@ -49,27 +49,19 @@ TEST_CASE(
     CHECK(sha256_of(view.point / "acme/b.tgz") == sha256_of(bundle));
     CHECK(sha256_of(view.point / "globex/host2/other.tgz") == sha256_of(other));
 
-    auto attempts = run({"python3", "-c", R"(
-import errno, os, sys
-root = sys.argv[1]
-def attempt(what, fn):
-    try:
-        fn(); print(what + "=OK")
-    except OSError as e:
-        print(what + "=" + errno.errorcode[e.errno])
-attempt("create", lambda: os.open(root + "/acme/new.tgz", os.O_CREAT | os.O_WRONLY, 0o644))
-attempt("write", lambda: os.open(root + "/acme/b.tgz", os.O_WRONLY))
-attempt("mkdir", lambda: os.mkdir(root + "/acme/d"))
-attempt("unlink", lambda: os.unlink(root + "/acme/b.tgz"))
-attempt("rename", lambda: os.rename(root + "/acme/b.tgz", root + "/acme/c.tgz"))
-attempt("chmod", lambda: os.chmod(root + "/acme/b.tgz", 0o600))
-attempt("setxattr", lambda: os.setxattr(root + "/acme/b.tgz", "user.x", b"1"))
-print("sha256", os.getxattr(root + "/acme/b.tgz", "user.dropgate.sha256").decode())
-print("members", os.getxattr(root + "/acme/b.tgz", "user.dropgate.members").decode())
-print("names", ",".join(sorted(os.listxattr(root + "/globex/host2/other.tgz"))))
-)",
-                         view.point.string()});
-    CHECK(attempts.out ==
+    std::string attempts = attempt_each(view.point, R"(
+attempt("create", lambda: os.open(p + "/acme/new.tgz", os.O_CREAT | os.O_WRONLY, 0o644))
+attempt("write", lambda: os.open(p + "/acme/b.tgz", os.O_WRONLY))
+attempt("mkdir", lambda: os.mkdir(p + "/acme/d"))
+attempt("unlink", lambda: os.unlink(p + "/acme/b.tgz"))
+attempt("rename", lambda: os.rename(p + "/acme/b.tgz", p + "/acme/c.tgz"))
+attempt("chmod", lambda: os.chmod(p + "/acme/b.tgz", 0o600))
+attempt("setxattr", lambda: os.setxattr(p + "/acme/b.tgz", "user.x", b"1"))
+print("sha256", os.getxattr(p + "/acme/b.tgz", "user.dropgate.sha256").decode())
+print("members", os.getxattr(p + "/acme/b.tgz", "user.dropgate.members").decode())
+print("names", ",".join(sorted(os.listxattr(p + "/globex/host2/other.tgz"))))
+)");
+    CHECK(attempts ==
           "create=EROFS\nwrite=EROFS\nmkdir=EROFS\nunlink=EROFS\nrename=EROFS\n"
           "chmod=EROFS\nsetxattr=EROFS\nsha256 " +
               sha256_of(bundle) +
