@@ -114,8 +114,7 @@ int serve(const config::Config& config, const ServeOptions& options) {
 
     sd_notify(0, "STOPPING=1");
     if (died) {
-        health.store_up = store.running();
-        health.gateway_up = gateway.running();
+        // The loop's last pass already set the health flags: the dead part reads as down.
         log::error("service_part_died", {{"part", died->name()}, {"how", died->how_it_ended()}});
         gateway.stop(options.grace_period);
         store.stop(options.grace_period);
