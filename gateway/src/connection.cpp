@@ -18,16 +18,17 @@
 #include "log.hpp"
 #include "sandbox.hpp"
 #include "sftp_server.hpp"
+#include "worker.hpp"
 
 namespace dropgate::gateway {
 
 namespace {
 
 constexpr int kMaxAuthTries = 6;
-constexpr rlim_t kAddressSpaceLimit = 1ull << 30;  // far above a session's needs, far below the box
 
 struct State {
-    const ConnectionSetup* setup = nullptr;
+    const WorkerSetup* setup = nullptr;
+    const Connection* connection = nullptr;
     ssh_session session = nullptr;
     const config::User* user = nullptr;  // set only once a password matched or a signature verified
     int failures = 0;
@@ -46,7 +47,7 @@ void auth_log(State* st, const char* event, const char* user, const char* method
     LogLine(event, failed ? LogLine::Level::warn : LogLine::Level::info)
         .add("user", user ? user : "")
         .add("method", method)
-        .add("remote", st->setup->remote)
+        .add("remote", st->connection->remote)
         .emit();
 }
 
@@ -87,7 +88,7 @@ int on_subsystem(ssh_session, ssh_channel, const char* subsystem, void* userdata
     }
     LogLine("request_refused")
         .add("request", std::string("subsystem ") + subsystem)
-        .add("remote", st->setup->remote)
+        .add("remote", st->connection->remote)
         .emit();
     return 1;
 }
@@ -95,7 +96,7 @@ int on_subsystem(ssh_session, ssh_channel, const char* subsystem, void* userdata
 int on_exec(ssh_session, ssh_channel, const char*, void* userdata) {
     LogLine("request_refused")
         .add("request", "exec")
-        .add("remote", state_of(userdata)->setup->remote)
+        .add("remote", state_of(userdata)->connection->remote)
         .emit();
     return 1;
 }
@@ -103,7 +104,7 @@ int on_exec(ssh_session, ssh_channel, const char*, void* userdata) {
 int on_shell(ssh_session, ssh_channel, void* userdata) {
     LogLine("request_refused")
         .add("request", "shell")
-        .add("remote", state_of(userdata)->setup->remote)
+        .add("remote", state_of(userdata)->connection->remote)
         .emit();
     return 1;
 }
@@ -128,10 +129,9 @@ ssh_channel on_channel_open(ssh_session session, void* userdata) {
 }
 
 // libssh closes the socket right after DISCONNECT; with the client's next packet still unread,
-// the kernel answers with a reset and the client loses the message. So the child keeps its own
-// copy of the socket: FIN after libssh is done, then read until the client closes (or 2 s).
-int socket_copy = -1;
-void linger_close() {
+// the kernel answers with a reset and the client loses the message. So the session keeps its
+// own copy of the socket: FIN after libssh is done, then read until the client closes (or 2 s).
+void linger_close(int socket_copy) {
     if (socket_copy < 0) return;
     ::shutdown(socket_copy, SHUT_WR);
     struct timeval tv {
@@ -142,15 +142,13 @@ void linger_close() {
     while (::read(socket_copy, sink, sizeof sink) > 0) {
     }
     ::close(socket_copy);
-    socket_copy = -1;
 }
 
-[[noreturn]] void disconnect(ssh_session session, const std::string& message) {
+void disconnect(ssh_session session, const std::string& message, int socket_copy) {
     if (!message.empty()) ssh_session_set_disconnect_message(session, message.c_str());
     ssh_disconnect(session);
     ssh_free(session);
-    linger_close();
-    ::_exit(0);
+    linger_close(socket_copy);
 }
 
 // The SSH channel as the SFTP codec's byte stream.
@@ -178,35 +176,17 @@ class ChannelTransport : public Transport {
     ssh_channel channel_;
 };
 
-// Page faults dominate a short session's CPU on a virtualised host (each one traps to the
-// hypervisor). Grow the heap once and populate it with one madvise call, so the key exchange
-// and the first packets reuse ready pages instead of faulting them in one by one.
-void prefault_heap() {
-    constexpr std::size_t kSize = 640 << 10;
-    void* block = ::malloc(kSize);
-    if (!block) return;
-    auto begin = (reinterpret_cast<std::uintptr_t>(block) + 4095) & ~std::uintptr_t(4095);
-    auto end = (reinterpret_cast<std::uintptr_t>(block) + kSize) & ~std::uintptr_t(4095);
-#ifdef MADV_POPULATE_WRITE
-    ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
-#else
-    (void)begin, (void)end;
-#endif
-    ::free(block);
-}
-
-int shutdown_fd = -1;
+volatile sig_atomic_t stop_flag = 0;
+volatile sig_atomic_t current_socket = -1;
 void on_stop(int) {  // the parent's grace period is over: end the session (uploads get "aborted")
-    if (shutdown_fd >= 0) ::shutdown(shutdown_fd, SHUT_RDWR);
+    stop_flag = 1;
+    if (current_socket >= 0) ::shutdown(current_socket, SHUT_RDWR);
 }
 
 // Asks the parent whether this user may open one more session; "" if yes, else why not.
 std::string parent_refusal(int control_fd, const config::Config& config, const std::string& user) {
-    std::string line = user + "\n";
-    char answer = 0;
-    if (::write(control_fd, line.data(), line.size()) != ssize_t(line.size()) ||
-        ::read(control_fd, &answer, 1) != 1)
-        return "the gateway is shutting down";
+    char answer = admission(control_fd, user);
+    if (answer == 0) return "the gateway is shutting down";
     if (answer == 'G')
         return "too many sessions (max_sessions " + std::to_string(config.server.max_sessions) +
                ")";
@@ -229,35 +209,45 @@ UniqueFd open_root(const config::Config& config, const config::User& user) {
 
 }  // namespace
 
-void serve_connection(const ConnectionSetup& setup) {
-    const config::Config& config = *setup.config;
+bool stop_requested() {
+    return stop_flag;
+}
+
+void prepare_session_process() {
     ::signal(SIGTERM, SIG_IGN);  // the parent decides when a session must stop (SIGUSR1)
     ::signal(SIGINT, SIG_IGN);
     ::signal(SIGCHLD, SIG_DFL);
-    shutdown_fd = setup.socket_fd;
-    ::signal(SIGUSR1, on_stop);
-    // If the gateway dies (kill -9, or its supervisor's death), end this session the same way
-    // as after the grace period: uploads in progress are marked aborted, nothing lingers.
-    ::prctl(PR_SET_PDEATHSIG, SIGUSR1);
-    if (::getppid() != setup.parent) on_stop(SIGUSR1);
-    // Keep freed memory for reuse instead of unmapping it and faulting it in again.
-    ::mallopt(M_MMAP_THRESHOLD, 4 << 20);
-    ::mallopt(M_TRIM_THRESHOLD, 16 << 20);
-    prefault_heap();
-    struct rlimit limit {
-        kAddressSpaceLimit, kAddressSpaceLimit
-    };
-    ::setrlimit(RLIMIT_AS, &limit);
+    struct sigaction sa {};
+    sa.sa_handler = on_stop;  // no SA_RESTART: an idle worker's wait returns at once
+    ::sigaction(SIGUSR1, &sa, nullptr);
+}
+
+SessionEnd serve_connection(const WorkerSetup& setup, Connection connection) {
+    const config::Config& config = *setup.config;
+    current_socket = connection.socket_fd;
+    if (stop_flag) ::shutdown(connection.socket_fd, SHUT_RDWR);
     ::alarm(unsigned(config.server.login_grace_time.count()));  // SIGALRM ends a slow login
 
-    socket_copy = ::dup(setup.socket_fd);
+    int socket_copy = ::dup(connection.socket_fd);
     ssh_session session = ssh_new();
-    if (!session || ssh_bind_accept_fd(setup.bind, session, setup.socket_fd) != SSH_OK) ::_exit(1);
+    // ssh_free closes the socket libssh was given; socket_copy is closed by linger_close.
+    if (!session || ssh_bind_accept_fd(setup.bind, session, connection.socket_fd) != SSH_OK) {
+        if (session) ssh_free(session);
+        ::close(connection.socket_fd);
+        ::close(socket_copy);
+        return SessionEnd::other;
+    }
+    auto end = [&](SessionEnd how) {  // the socket is closed by now; forget it
+        ::alarm(0);
+        current_socket = -1;
+        return how;
+    };
     long timeout = long(config.server.login_grace_time.count());
     ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &timeout);
 
     State st;
     st.setup = &setup;
+    st.connection = &connection;
     st.session = session;
     ssh_server_callbacks_struct callbacks{};
     callbacks.userdata = &st;
@@ -271,53 +261,73 @@ void serve_connection(const ConnectionSetup& setup) {
 
     if (ssh_handle_key_exchange(session) != SSH_OK) {
         LogLine("kex_failed", LogLine::Level::warn)
-            .add("remote", setup.remote)
+            .add("remote", connection.remote)
             .add("error", ssh_get_error(session))
             .emit();
         ssh_free(session);
-        ::_exit(0);
+        ::close(socket_copy);
+        return end(SessionEnd::other);
     }
     std::string client_version = ssh_get_clientbanner(session) ? ssh_get_clientbanner(session) : "";
 
     ssh_event event = ssh_event_new();
     ssh_event_add_session(event, session);
-    while (!(st.user && st.channel && st.sftp)) {
-        if (ssh_event_dopoll(event, 1000) == SSH_ERROR) ::_exit(0);
-        if (ssh_get_status(session) & (SSH_CLOSED | SSH_CLOSED_ERROR)) ::_exit(0);
-        if (st.failures >= kMaxAuthTries && !st.user)
-            disconnect(session, "too many authentication failures");
+    bool logged_in = false, gone = false;
+    while (!gone && !logged_in) {
+        if (ssh_event_dopoll(event, 1000) == SSH_ERROR ||
+            (ssh_get_status(session) & (SSH_CLOSED | SSH_CLOSED_ERROR)))
+            gone = true;
+        else if (st.failures >= kMaxAuthTries && !st.user)
+            break;
+        else
+            logged_in = st.user && st.channel && st.sftp;
     }
     ssh_event_remove_session(event, session);
     ssh_event_free(event);
+    if (!logged_in) {
+        if (gone) {
+            ssh_free(session);
+            ::close(socket_copy);
+        } else {
+            disconnect(session, "too many authentication failures", socket_copy);
+        }
+        return end(SessionEnd::other);
+    }
     ::alarm(0);
 
     const config::User& user = *st.user;
     if (std::string why = parent_refusal(setup.control_fd, config, user.name); !why.empty()) {
         LogLine("connection_refused")
             .add("user", user.name)
-            .add("remote", setup.remote)
+            .add("remote", connection.remote)
             .add("reason", why)
             .emit();
         ssh_channel_write_stderr(st.channel, (why + "\n").data(), std::uint32_t(why.size() + 1));
-        disconnect(session, why);
+        disconnect(session, why, socket_copy);
+        return end(SessionEnd::other);
     }
-    // From here on the process serves one authenticated user: it can never gain privileges.
-    if (std::string problem = restrict_session(); !problem.empty())
-        LogLine("sandbox_incomplete", LogLine::Level::warn).add("problem", problem).emit();
+    // From here on the process can never gain privileges; the filter stays for its lifetime
+    // (it is the same for every session, so a reused worker installs it once).
+    static bool sandboxed = false;
+    if (!sandboxed) {
+        sandboxed = true;
+        if (std::string problem = setup.sandbox->apply(); !problem.empty())
+            LogLine("sandbox_incomplete", LogLine::Level::warn).add("problem", problem).emit();
+    }
     timeout = 0;  // blocking channel writes wait for the client's window instead of giving up
     ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &timeout);
 
     LogLine("session_start")
         .add("user", user.name)
         .add("role", std::string(config::to_string(user.role)))
-        .add("remote", setup.remote)
+        .add("remote", connection.remote)
         .add("client", client_version)
         .emit();
     metrics::session_opened();
     std::string why;
     try {
         ChannelTransport transport(st.channel);
-        SftpContext context{&config, user.name, user.role, setup.remote, client_version};
+        SftpContext context{&config, user.name, user.role, connection.remote, client_version};
         SftpServer server(transport, std::move(context), Jail(open_root(config, user)));
         why = server.run();
     } catch (const std::exception& e) {
@@ -326,24 +336,26 @@ void serve_connection(const ConnectionSetup& setup) {
     metrics::session_closed();
     LogLine("session_end")
         .add("user", user.name)
-        .add("remote", setup.remote)
+        .add("remote", connection.remote)
         .add("reason", why)
         .emit();
     ssh_channel_request_send_exit_status(st.channel, 0);  // ssh/scp report -1 without it
     ssh_channel_send_eof(st.channel);
     ssh_channel_close(st.channel);
-    if (why == "client closed the channel") {
-        // Let the client close the connection first, so it does not report "closed by remote host".
-        ssh_event done = ssh_event_new();
-        ssh_event_add_session(done, session);
-        for (int i = 0; i < 20 && !(ssh_get_status(session) & (SSH_CLOSED | SSH_CLOSED_ERROR)); ++i)
-            if (ssh_event_dopoll(done, 100) == SSH_ERROR) break;
-        ssh_event_remove_session(done, session);
-        ssh_event_free(done);
-        ssh_free(session);
-        ::_exit(0);
+    if (why != "client closed the channel" || stop_flag) {
+        disconnect(session, why, socket_copy);
+        return end(SessionEnd::other);
     }
-    disconnect(session, why);
+    // Let the client close the connection first, so it does not report "closed by remote host".
+    ssh_event done = ssh_event_new();
+    ssh_event_add_session(done, session);
+    for (int i = 0; i < 20 && !(ssh_get_status(session) & (SSH_CLOSED | SSH_CLOSED_ERROR)); ++i)
+        if (ssh_event_dopoll(done, 100) == SSH_ERROR) break;
+    ssh_event_remove_session(done, session);
+    ssh_event_free(done);
+    ssh_free(session);
+    ::close(socket_copy);
+    return end(SessionEnd::clean);
 }
 
 }  // namespace dropgate::gateway

@@ -1,10 +1,10 @@
 #include "handles.hpp"
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 #include "sftp_wire.hpp"
 
@@ -31,39 +31,33 @@ int pwrite_all(int fd, const char* data, std::size_t len, std::uint64_t offset) 
 
 }  // namespace
 
-void Mapping::operator()(char* p) const {
-    ::munmap(p, kCoalesce);
-}
-
 void OpenFile::write(std::uint64_t offset, std::string_view data) {
     if (deferred_errno) return;  // the upload already failed; the error is reported next
     bytes_written += data.size();
-    if (pending_len > 0 &&
-        (offset != pending_offset + pending_len || pending_len + data.size() > kCoalesce))
-        flush();
-    if (!pending && live_buffers >= kMaxCoalescingBuffers) {
-        // Bounded memory: beyond a few concurrent uploads per session, write through.
+    if (pending_len > 0 && offset != pending_offset + pending_len) flush();
+    if (pending_len + data.size() > pending_capacity && pending_capacity < kCoalesce &&
+        pending_len + data.size() <= kCoalesce)
+        grow();
+    if (pending_len + data.size() > pending_capacity) flush();
+    if (data.size() > pending_capacity) {  // too large to coalesce, or no buffer to be had
         if (int err = pwrite_all(fd.get(), data.data(), data.size(), offset)) deferred_errno = err;
         return;
-    }
-    if (data.size() >= kCoalesce) {
-        if (int err = pwrite_all(fd.get(), data.data(), data.size(), offset)) deferred_errno = err;
-        return;
-    }
-    if (!pending) {
-        void* map = ::mmap(nullptr, kCoalesce, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-        if (map == MAP_FAILED) {  // no memory for coalescing: write through
-            if (int err = pwrite_all(fd.get(), data.data(), data.size(), offset))
-                deferred_errno = err;
-            return;
-        }
-        pending.reset(static_cast<char*>(map));
-        ++live_buffers;
     }
     if (pending_len == 0) pending_offset = offset;
     std::memcpy(pending.get() + pending_len, data.data(), data.size());
     pending_len += data.size();
+}
+
+void OpenFile::grow() {
+    if (!pending && live_buffers >= kMaxCoalescingBuffers)
+        return;  // bounded memory: beyond a few concurrent uploads per session, write through
+    std::size_t capacity = pending ? kCoalesce : kCoalesceStart;
+    std::unique_ptr<char[]> bigger(new (std::nothrow) char[capacity]);
+    if (!bigger) return;  // no memory for coalescing: write through
+    if (pending_len > 0) std::memcpy(bigger.get(), pending.get(), pending_len);
+    if (!pending) ++live_buffers;
+    pending = std::move(bigger);
+    pending_capacity = capacity;
 }
 
 OpenFile::~OpenFile() {

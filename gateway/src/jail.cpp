@@ -42,15 +42,21 @@ std::string relative(const std::string& path) {
 }  // namespace
 
 UniqueFd Jail::open(const std::string& path, int flags, mode_t mode) const {
+    Opened opened = try_open(path, flags, mode);
+    if (!opened.fd) throw std::system_error(opened.error, std::generic_category(), path);
+    return std::move(opened.fd);
+}
+
+Jail::Opened Jail::try_open(const std::string& path, int flags, mode_t mode) const {
     open_how how{};
     how.flags = std::uint64_t(flags | O_CLOEXEC);
     how.mode = (flags & O_CREAT) ? mode : 0;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
     for (;;) {
         long fd = ::syscall(SYS_openat2, root_.get(), relative(path).c_str(), &how, sizeof how);
-        if (fd >= 0) return UniqueFd(int(fd));
+        if (fd >= 0) return {UniqueFd(int(fd)), 0};
         if (errno == EAGAIN || errno == EINTR) continue;  // RESOLVE_IN_ROOT raced a rename
-        throw std::system_error(errno, std::generic_category(), path);
+        return {UniqueFd(), errno};
     }
 }
 

@@ -23,6 +23,14 @@ class Jail {
     // Throws std::system_error with the errno.
     UniqueFd open(const std::string& path, int flags, mode_t mode = 0) const;
 
+    // The same without throwing, for outcomes that are routine rather than errors (a client
+    // stats a name before uploading it: ENOENT is the normal answer there).
+    struct Opened {
+        UniqueFd fd;
+        int error = 0;  // errno when !fd
+    };
+    Opened try_open(const std::string& path, int flags, mode_t mode = 0) const;
+
     // The parent directory (O_PATH) and last component of a normalised path, for *at() calls
     // that must not follow the last component. The root itself has leaf ".".
     struct Parent {

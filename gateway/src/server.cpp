@@ -1,6 +1,7 @@
-// The parent process: owns the listening sockets, forks one child per connection, counts
-// sessions (in total and per user, learned from each child over its control socket), reaps
-// children, and on SIGTERM stops accepting and waits for running sessions.
+// The parent process: owns the listening sockets, hands each connection to an idle session
+// worker or forks a new one (worker.hpp), counts sessions (in total and per user, learned from
+// each worker over its control socket), retires idle workers, reaps them, and on SIGTERM stops
+// accepting and waits for running sessions.
 // It stays single-threaded and never touches a client's SSH session itself.
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -25,8 +26,11 @@
 #include "dropgate/gateway/gateway.hpp"
 #include "dropgate/indexer/unique_fd.hpp"
 #include "dropgate/metrics.hpp"
+#include "fork_prep.hpp"
 #include "host_key.hpp"
 #include "log.hpp"
+#include "sandbox.hpp"
+#include "worker.hpp"
 
 namespace dropgate::gateway {
 
@@ -36,6 +40,9 @@ constexpr std::chrono::seconds kShutdownGrace{30};
 // Connections still authenticating, beyond max_sessions (like OpenSSH's MaxStartups): more
 // than this and new connections are closed at once.
 constexpr std::size_t kMaxUnauthenticated = 64;
+// Idle workers kept for the next connections, and how long one may wait for one.
+constexpr std::size_t kMaxIdleWorkers = 16;
+constexpr std::chrono::seconds kIdleRetire{60};
 
 int signal_pipe[2] = {-1, -1};
 volatile sig_atomic_t stop_requested = 0;
@@ -97,9 +104,11 @@ std::string peer_of(int fd) {
     return std::string(host) + ":" + std::to_string(ntohs(a->sin_port));
 }
 
-struct Child {
-    UniqueFd control;  // parent's end of the control socket
-    std::string user;  // empty until the child authenticated
+struct Worker {
+    UniqueFd control;  // parent's end of the control socket; closed = retired
+    std::string user;  // the user of its current session once authenticated, else empty
+    bool idle = false;
+    std::chrono::steady_clock::time_point idle_since{};
 };
 
 class Gateway {
@@ -110,15 +119,18 @@ class Gateway {
   private:
     void accept_all(int listen_fd);
     void spawn(UniqueFd client);
-    void answer(pid_t pid, Child& child);
+    bool reuse_idle_worker(int client_fd, const std::string& remote);
+    void answer(pid_t pid, Worker& worker);
+    void retire_idle(std::chrono::steady_clock::time_point now);
     void reap();
     std::size_t sessions_of(const std::string& user) const;
 
     const config::Config& config_;
     Authenticator auth_;
     std::unique_ptr<std::remove_pointer_t<ssh_bind>, BindFree> bind_;
+    SessionSandbox sandbox_;
     std::vector<UniqueFd> listeners_;
-    std::map<pid_t, Child> children_;
+    std::map<pid_t, Worker> children_;
 };
 
 int Gateway::run() {
@@ -127,6 +139,11 @@ int Gateway::run() {
         OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS | OPENSSL_INIT_LOAD_CONFIG,
         nullptr);
     ssh_init();
+    warm_up_for_sessions();
+    if (!sandbox_.problem().empty())
+        LogLine("sandbox_incomplete", LogLine::Level::warn)
+            .add("problem", sandbox_.problem())
+            .emit();
     metrics::init();  // before any fork: session processes share the counters
     std::filesystem::path host_key = ensure_host_key(config_.server.host_key_dir);
     bind_.reset(ssh_bind_new());
@@ -158,6 +175,7 @@ int Gateway::run() {
             deadline = std::chrono::steady_clock::now() + kShutdownGrace;
             LogLine("stopping").add("sessions", std::uint64_t(children_.size())).emit();
         }
+        retire_idle(std::chrono::steady_clock::now());
         if (stop_requested && children_.empty()) break;
         if (stop_requested && std::chrono::steady_clock::now() >= deadline) {
             for (auto& [pid, child] : children_)
@@ -168,11 +186,14 @@ int Gateway::run() {
         fds.push_back({signal_pipe[0], POLLIN, 0});
         for (const auto& fd : listeners_) fds.push_back({fd.get(), POLLIN, 0});
         std::vector<pid_t> order;
+        bool any_idle = false;
         for (auto& [pid, child] : children_) {
             fds.push_back({child.control.get(), POLLIN, 0});
             order.push_back(pid);
+            any_idle |= child.idle && child.control;
         }
-        if (::poll(fds.data(), fds.size(), stop_requested ? 500 : -1) < 0 && errno != EINTR)
+        int wait_ms = stop_requested ? 500 : any_idle ? 5000 : -1;
+        if (::poll(fds.data(), fds.size(), wait_ms) < 0 && errno != EINTR)
             throw std::system_error(errno, std::generic_category(), "poll");
         if (fds[0].revents & POLLIN) {
             char buf[64];
@@ -203,20 +224,22 @@ void Gateway::accept_all(int listen_fd) {
 }
 
 void Gateway::spawn(UniqueFd client) {
-    ConnectionSetup setup;
-    setup.remote = peer_of(client.get());
-    if (children_.size() >= config_.server.max_sessions + kMaxUnauthenticated) {
+    std::string remote = peer_of(client.get());
+    if (reuse_idle_worker(client.get(), remote)) return;
+    std::size_t busy = 0;
+    for (const auto& [pid, worker] : children_) busy += !worker.idle;
+    if (busy >= config_.server.max_sessions + kMaxUnauthenticated) {
         LogLine("connection_dropped")
-            .add("remote", setup.remote)
+            .add("remote", remote)
             .add("reason", "too many connections")
             .emit();
         return;
     }
     int pair[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return;
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return;
     UniqueFd ours(pair[0]), theirs(pair[1]);
-    // The child inherits the socket and bind; it resets the rest (connection.cpp).
-    setup.parent = ::getpid();
+    // The child inherits the socket and bind; it resets the rest (worker.cpp).
+    pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
         LogLine("fork_failed", LogLine::Level::error).add("error", std::strerror(errno)).emit();
@@ -229,16 +252,45 @@ void Gateway::spawn(UniqueFd client) {
         for (auto& [other, child] : children_) child.control.reset();
         ours.reset();
         ::fcntl(client.get(), F_SETFL, ::fcntl(client.get(), F_GETFL) & ~O_NONBLOCK);
-        setup.config = &config_;
-        setup.auth = &auth_;
-        setup.bind = bind_.get();
-        setup.socket_fd = client.release();
-        setup.control_fd = theirs.release();
-        serve_connection(setup);
+        WorkerSetup setup{&config_, &auth_, bind_.get(), &sandbox_, theirs.release(), parent};
+        run_worker(setup, Connection{client.release(), std::move(remote)});
     }
     metrics::connection_accepted();
-    LogLine("connection").add("remote", setup.remote).add("pid", std::int64_t(pid)).emit();
-    children_[pid] = Child{std::move(ours), {}};
+    LogLine("connection").add("remote", remote).add("pid", std::int64_t(pid)).emit();
+    children_[pid] = Worker{std::move(ours), {}, false, {}};
+}
+
+// The most recently idle worker first: the others age out and are retired.
+bool Gateway::reuse_idle_worker(int client_fd, const std::string& remote) {
+    for (;;) {
+        Worker* best = nullptr;
+        pid_t best_pid = 0;
+        for (auto& [pid, worker] : children_)
+            if (worker.idle && worker.control && (!best || worker.idle_since > best->idle_since)) {
+                best = &worker;
+                best_pid = pid;
+            }
+        if (!best) return false;
+        // The worker blocks while it serves: the socket goes back to blocking mode.
+        ::fcntl(client_fd, F_SETFL, ::fcntl(client_fd, F_GETFL) & ~O_NONBLOCK);
+        if (hand_over(best->control.get(), client_fd, remote)) {
+            best->idle = false;
+            metrics::connection_accepted();
+            LogLine("connection").add("remote", remote).add("pid", std::int64_t(best_pid)).emit();
+            return true;
+        }
+        best->control.reset();  // it is gone or going: retire it and try the next one
+    }
+}
+
+void Gateway::retire_idle(std::chrono::steady_clock::time_point now) {
+    std::size_t kept = 0;
+    for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
+        Worker& worker = it->second;
+        if (!worker.idle || !worker.control) continue;
+        if (stop_requested || now - worker.idle_since >= kIdleRetire || ++kept > kMaxIdleWorkers)
+            worker.control.reset();  // its next read sees EOF: it exits
+    }
 }
 
 std::size_t Gateway::sessions_of(const std::string& user) const {
@@ -247,23 +299,29 @@ std::size_t Gateway::sessions_of(const std::string& user) const {
     return n;
 }
 
-void Gateway::answer(pid_t, Child& child) {
-    char buf[128];
-    ssize_t n = ::read(child.control.get(), buf, sizeof buf);
-    if (n <= 0) {  // the child is exiting; reap() removes it (poll skips fd -1)
-        child.control.reset();
+void Gateway::answer(pid_t, Worker& worker) {
+    char buf[256];
+    ssize_t n = ::recv(worker.control.get(), buf, sizeof buf, 0);
+    if (n <= 0) {  // the worker is exiting; reap() removes it (poll skips fd -1)
+        worker.control.reset();
         return;
     }
-    std::string user(buf, std::size_t(n));
-    while (!user.empty() && user.back() == '\n') user.pop_back();
+    if (buf[0] == 'I') {  // its session ended cleanly: it waits for another connection
+        worker.user.clear();
+        worker.idle = true;
+        worker.idle_since = std::chrono::steady_clock::now();
+        return;
+    }
+    if (buf[0] != 'A') return;
+    std::string user(buf + 1, std::size_t(n - 1));
     // 'Y': go on; 'G': max_sessions reached; 'U': max_sessions_per_user reached.
     std::size_t sessions = 0;
     for (const auto& [pid, other] : children_) sessions += !other.user.empty();
     char reply = sessions >= config_.server.max_sessions                     ? 'G'
                  : sessions_of(user) >= config_.server.max_sessions_per_user ? 'U'
                                                                              : 'Y';
-    if (reply == 'Y') child.user = user;
-    [[maybe_unused]] ssize_t w = ::write(child.control.get(), &reply, 1);
+    if (reply == 'Y') worker.user = user;
+    ::send(worker.control.get(), &reply, 1, MSG_NOSIGNAL);
 }
 
 void Gateway::reap() {
@@ -285,6 +343,7 @@ void Gateway::reap() {
 }  // namespace
 
 int run(const config::Config& config) {
+    bind_symbols_now();
     Gateway gateway(config);
     return gateway.run();
 }

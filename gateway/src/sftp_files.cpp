@@ -117,16 +117,13 @@ void SftpServer::open_upload(OpenFile& upload, std::uint32_t pflags) {
         }
         // Bundles are immutable: every upload creates a new file, whatever flags were sent.
         int flags = ((pflags & FXF_READ) ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_NOFOLLOW;
-        try {
-            file->fd = jail_.open(path, flags, 0644);
-        } catch (const std::system_error& e) {
-            if (e.code().value() == EEXIST)
-                throw StatusError(
-                    FX_FAILURE,
-                    ctx_.user + path +
-                        " already exists; bundles are immutable — upload under a new name");
-            throw;
-        }
+        Jail::Opened opened = jail_.try_open(path, flags, 0644);
+        if (opened.error == EEXIST)
+            throw StatusError(
+                FX_FAILURE, ctx_.user + path +
+                                " already exists; bundles are immutable — upload under a new name");
+        if (!opened.fd) throw std::system_error(opened.error, std::generic_category(), path);
+        file->fd = std::move(opened.fd);
         file->writing = true;
         file->upload_id = random_hex(16);
         tag(file->fd.get(), "user.dropgate.upload_id", file->upload_id, path);

@@ -42,9 +42,10 @@ bool SftpServer::temp_name(std::string_view name) const {
 
 void SftpServer::stat_common(std::uint32_t id, Reader& in, bool follow) {
     std::string path = Jail::normalize(in.path());
-    UniqueFd fd = jail_.open(path, O_PATH | (follow ? 0 : O_NOFOLLOW));
+    Jail::Opened opened = jail_.try_open(path, O_PATH | (follow ? 0 : O_NOFOLLOW));
+    if (!opened.fd) return send_errno(id, opened.error, path);
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) fail(path);
+    if (::fstat(opened.fd.get(), &st) != 0) fail(path);
     send_attrs(id, st);
 }
 
