@@ -1,36 +1,49 @@
 #!/bin/bash
-# Benchmarks the dropgate gateway against its anchors, all started here on loopback in the
+# Benchmarks dropgate's SFTP service against its anchors, all started here on loopback in the
 # same run (docs: /work/shared/notes/benchmarking.md, spec §8):
 #   OpenSSH sshd with internal-sftp, and `rclone serve sftp` (Go's x/crypto/ssh + pkg/sftp).
-# dropgate writes into a plain directory here (no FUSE store, no validation), so (a)-(c)
-# measure the gateway alone.
-#   (a) upload throughput of one large file (BENCH_MB, default 1024 MiB)
-#   (b) 8 parallel clients x 10 connect+upload of 250 KiB: uploads/s and server CPU per upload
+# dropgate runs as `dropgate serve`: gateway + FUSE store + index, so every upload is validated,
+# fsynced, published and indexed on the same 2 cores; the anchors write the same valid bundles
+# into plain directories.
+#   (a) upload throughput of one ~1 GiB realistic bundle (BENCH_MIB uncompressed, default 2816)
+#   (b) 8 parallel clients x 10 connect+upload of a 250 KiB bundle: uploads/s and server CPU per
+#       upload (dropgate: serve + store + gateway + its session workers, from /proc)
 #   (c) Pss of one uploading session's processes (/proc/<pid>/smaps_rollup)
-# Prints "measure  dropgate  anchor  ratio  target" lines. Best of 3, dropgate and anchor alternating.
+# Prints "measure  dropgate  anchor  ratio  target" lines. Best of RUNS (3), servers alternating.
 # Usage: bench/gateway.sh [path/to/dropgate]
 set -euo pipefail
 
 DROPGATE=$(readlink -f "${1:-build/cli/dropgate}")
-BENCH_MB=${BENCH_MB:-1024}
+BENCH_MIB=${BENCH_MIB:-2816}  # uncompressed; ~1 GiB compressed (the bundle bench/store.sh uses)
 RUNS=${RUNS:-3}
 WORK=$(mktemp -d /var/tmp/dropgate-bench.XXXXXX)
 PIDS=()
+SERVE_PID=
 cleanup() {
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    if [ -n "$SERVE_PID" ]; then
+        kill "$SERVE_PID" 2>/dev/null || true
+        for _ in $(seq 100); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+    fi
     wait 2>/dev/null || true
+    mountpoint -q "$WORK/dg/store" 2>/dev/null && fusermount3 -u -z "$WORK/dg/store"
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-source "$(dirname "$0")/lib.sh"  # free_port wait_port ticks descendants pss_kib HZ, anchors
+source "$(dirname "$0")/lib.sh"  # free_port wait_port ticks tree_ticks descendants pss_kib HZ, anchors
 
-# --- keys, files -----------------------------------------------------------------------
+# --- keys, bundles ---------------------------------------------------------------------------
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/client" -C bench
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/host" -C host
 cp "$WORK/client.pub" "$WORK/authorized_keys"
-head -c $((BENCH_MB << 20)) /dev/urandom > "$WORK/big.tgz"
-head -c $((250 << 10)) /dev/urandom > "$WORK/small.tgz"
+CACHE=${BENCH_DIR:-/tmp/dropgate-bench}
+mkdir -p "$CACHE"
+make_bundles "$CACHE/bundle-${BENCH_MIB}m.tgz:$((BENCH_MIB * 1024))" "$CACHE/small-250k.tgz:500"
+ln -s "$CACHE/bundle-${BENCH_MIB}m.tgz" "$WORK/big.tgz"
+ln -s "$CACHE/small-250k.tgz" "$WORK/small.tgz"
+cat "$WORK/big.tgz" "$WORK/small.tgz" > /dev/null  # page cache: clients read from memory
+BIG_MIB=$(($(stat -L -c %s "$WORK/big.tgz") >> 20))
 SFTP_OPTS=(-q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR -i "$WORK/client")
 
 # --- servers -----------------------------------------------------------------------------
@@ -39,6 +52,7 @@ start_sshd_anchor "$WORK" "$WORK/host" "$WORK/authorized_keys"; PIDS+=($SSHD_PID
 start_rclone_anchor "$WORK" "$WORK/rclone_up" "$WORK/host" "$WORK/client.pub"; PIDS+=($RCLONE_PID)
 
 DG_PORT=$(free_port)
+rmdir "$WORK/dg/store/acme"  # the store's mount point: the store shows each customer's tree
 cp "$WORK/host" "$WORK/dg/keys/ssh_host_ed25519_key"
 cat > "$WORK/dg/dropgate.toml" <<EOF
 [server]
@@ -54,9 +68,14 @@ name = "acme"
 role = "customer"
 keys = ["$(cat "$WORK/client.pub")"]
 EOF
-"$DROPGATE" gateway -c "$WORK/dg/dropgate.toml" 2>"$WORK/dg.log" &
-DG_PID=$!; PIDS+=($DG_PID)
-wait_port $DG_PORT
+"$DROPGATE" serve -c "$WORK/dg/dropgate.toml" > "$WORK/dg.log" 2>&1 &
+SERVE_PID=$!; DG_PID=$SERVE_PID
+for _ in $(seq 600); do
+    grep -q '"service_ready"' "$WORK/dg.log" && break
+    kill -0 $SERVE_PID 2>/dev/null || { echo "serve died:" >&2; cat "$WORK/dg.log" >&2; exit 1; }
+    sleep 0.1
+done
+grep -q '"service_ready"' "$WORK/dg.log" || { echo "serve never ready" >&2; exit 1; }
 
 # target: where an upload lands, per server (user@host, port, remote dir, local dir)
 declare -A USER=([dropgate]=acme [openssh]=root [rclone]=bench)
@@ -69,7 +88,10 @@ put() {  # put SERVER LOCALFILE REMOTENAME [extra sftp args...]
     local s=$1 f=$2 name=$3; shift 3
     echo "put $f ${RDIR[$s]}$name" | sftp "${SFTP_OPTS[@]}" "$@" -P "${PORT[$s]}" -b - "${USER[$s]}@127.0.0.1" >/dev/null
 }
-clear_uploads() { find "${LDIR[$1]}" -mindepth 1 -delete; }
+# dropgate's published bundles are immutable: each run uploads under new names instead.
+clear_uploads() { [ "$1" = dropgate ] || find "${LDIR[$1]}" -mindepth 1 -delete; }
+# Server CPU ticks: dropgate's whole process tree (serve, store, gateway, session workers).
+server_ticks() { if [ "$1" = dropgate ]; then tree_ticks "${SPID[$1]}"; else ticks "${SPID[$1]}"; fi; }
 
 # --- (a) large upload throughput ------------------------------------------------------------
 declare -A BEST_MBS CPU_BIG
@@ -77,10 +99,10 @@ for s in dropgate openssh rclone; do BEST_MBS[$s]=0; CPU_BIG[$s]=999999; done
 for run in $(seq "$RUNS"); do
     for s in dropgate openssh rclone; do
         clear_uploads "$s"; sync
-        t0=$(ticks "${SPID[$s]}"); start=$(date +%s.%N)
+        t0=$(server_ticks "$s"); start=$(date +%s.%N)
         put "$s" "$WORK/big.tgz" "big$run.tgz"
-        end=$(date +%s.%N); sleep 0.3; t1=$(ticks "${SPID[$s]}")
-        mbs=$(echo "$BENCH_MB * 1.048576 / ($end - $start)" | bc -l)
+        end=$(date +%s.%N); sleep 0.3; t1=$(server_ticks "$s")
+        mbs=$(echo "$BIG_MIB * 1.048576 / ($end - $start)" | bc -l)
         cmp -s "$WORK/big.tgz" "${LDIR[$s]}/big$run.tgz" || { echo "$s: upload corrupted" >&2; exit 1; }
         BEST_MBS[$s]=$(echo "if (${BEST_MBS[$s]} < $mbs) $mbs else ${BEST_MBS[$s]}" | bc -l)
         cpu=$(( (t1 - t0) * 1000 / HZ ))
@@ -95,15 +117,15 @@ for s in dropgate openssh rclone; do BEST_UPS[$s]=0; CPU_SMALL[$s]=999999; done
 for run in $(seq "$RUNS"); do
     for s in dropgate openssh rclone; do
         clear_uploads "$s"
-        t0=$(ticks "${SPID[$s]}"); start=$(date +%s.%N)
+        t0=$(server_ticks "$s"); start=$(date +%s.%N)
         clients=()
         for c in $(seq 8); do
-            ( for i in $(seq 10); do put "$s" "$WORK/small.tgz" "c${c}_$i.tgz"; done ) &
+            ( for i in $(seq 10); do put "$s" "$WORK/small.tgz" "r${run}c${c}_$i.tgz"; done ) &
             clients+=($!)
         done
         wait "${clients[@]}"
-        end=$(date +%s.%N); sleep 0.5; t1=$(ticks "${SPID[$s]}")
-        n=$(find "${LDIR[$s]}" -name 'c*_*.tgz' | wc -l)
+        end=$(date +%s.%N); sleep 0.5; t1=$(server_ticks "$s")
+        n=$(find "${LDIR[$s]}" -name "r${run}c*_*.tgz" | wc -l)
         [ "$n" -eq 80 ] || { echo "$s: only $n of 80 small uploads arrived" >&2; exit 1; }
         ups=$(echo "80 / ($end - $start)" | bc -l)
         BEST_UPS[$s]=$(echo "if (${BEST_UPS[$s]} < $ups) $ups else ${BEST_UPS[$s]}" | bc -l)
@@ -120,6 +142,9 @@ for s in dropgate openssh rclone; do
     sleep 3
     if [ "$s" = rclone ]; then  # one process serves everything: the whole process while it uploads
         PSS[$s]=$(pss_kib "${SPID[$s]}")
+    elif [ "$s" = dropgate ]; then  # the session worker serving it (the gateway logs its pid)
+        worker=$(grep '"event":"connection"' "$WORK/dg.log" | tail -1 | sed 's/.*"pid":\([0-9]*\).*/\1/')
+        PSS[$s]=$(pss_kib "$worker")
     else                        # the per-connection processes (sshd: monitor + session child)
         PSS[$s]=$(pss_kib $(descendants "${SPID[$s]}"))
     fi
@@ -132,15 +157,15 @@ ratio() { printf %.2f "$(echo "$1 / $2" | bc -l)"; }
 f1() { printf '%.1f' "$1"; }
 printf '%-44s %10s %10s %8s  %s\n' measure dropgate anchor ratio target
 for a in openssh rclone; do
-    printf '%-44s %10s %10s %8s  %s\n' "upload ${BENCH_MB} MiB MB/s vs $a" "$(f1 ${BEST_MBS[dropgate]})" \
+    printf '%-44s %10s %10s %8s  %s\n' "upload ${BIG_MIB} MiB bundle MB/s vs $a" "$(f1 ${BEST_MBS[dropgate]})" \
         "$(f1 ${BEST_MBS[$a]})" "$(ratio ${BEST_MBS[dropgate]} ${BEST_MBS[$a]})" ">= 1.0 (vs openssh)"
-    result "upload ${BENCH_MB} MiB MB/s vs $a" "$(f1 ${BEST_MBS[dropgate]})" "$(f1 ${BEST_MBS[$a]})" \
+    result "upload ${BIG_MIB} MiB bundle MB/s vs $a" "$(f1 ${BEST_MBS[dropgate]})" "$(f1 ${BEST_MBS[$a]})" \
         "$(ratio ${BEST_MBS[dropgate]} ${BEST_MBS[$a]})x" "$([ $a = openssh ] && echo '>= 1.0x' || echo '(info)')" >> "$WORK/results"
 done
 for a in openssh rclone; do
-    printf '%-44s %10s %10s %8s  %s\n' "upload ${BENCH_MB} MiB server CPU ms vs $a" "${CPU_BIG[dropgate]}" \
+    printf '%-44s %10s %10s %8s  %s\n' "upload ${BIG_MIB} MiB server CPU ms vs $a" "${CPU_BIG[dropgate]}" \
         "${CPU_BIG[$a]}" "$(ratio ${CPU_BIG[dropgate]} ${CPU_BIG[$a]})" "(lower is better)"
-    result "upload ${BENCH_MB} MiB server CPU ms vs $a" "${CPU_BIG[dropgate]}" "${CPU_BIG[$a]}" \
+    result "upload ${BIG_MIB} MiB server CPU ms vs $a" "${CPU_BIG[dropgate]}" "${CPU_BIG[$a]}" \
         "$(ratio ${CPU_BIG[dropgate]} ${CPU_BIG[$a]})x" "(info, lower is better)" >> "$WORK/results"
 done
 for a in openssh rclone; do
