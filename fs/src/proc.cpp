@@ -1,6 +1,9 @@
 #include "proc.hpp"
 
+#include <dirent.h>
+#include <limits.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <iterator>
@@ -70,6 +73,27 @@ bool exiting_on_signal(pid_t pid) {
     } catch (const std::exception&) {
         return false;
     }
+}
+
+bool holds_open(pid_t pid, const std::string& path) {
+    if (pid <= 0) return false;
+    std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+    DIR* fds = ::opendir(dir.c_str());
+    if (!fds) return false;
+    bool found = false;
+    char target[PATH_MAX];
+    while (dirent* entry = ::readdir(fds)) {
+        if (entry->d_name[0] == '.') continue;
+        // readlink of the magic link prints the dentry's path: no request reaches FUSE.
+        ssize_t n = ::readlinkat(::dirfd(fds), entry->d_name, target, sizeof target);
+        if (n == ssize_t(path.size()) &&
+            path.compare(0, path.size(), target, std::size_t(n)) == 0) {
+            found = true;
+            break;
+        }
+    }
+    ::closedir(fds);
+    return found;
 }
 
 bool process_alive(pid_t pid) {

@@ -153,6 +153,8 @@ void StoreFs::flush(fuse_req_t req, fuse_file_info* fi) {
                                     abort(upload, "the client went away (user.dropgate.aborted)"));
     if (exiting_on_signal(pid))
         return (void)fuse_reply_err(req, abort(upload, "the writer was killed by a signal"));
+    if (holds_open(pid, (settings_.mountpoint / upload.customer / upload.path).string()))
+        return (void)fuse_reply_err(req, 0);  // one of several descriptors closed: not the end
     const auto start = std::chrono::steady_clock::now();
     int error = conclude(upload);
     log::debug(

@@ -225,3 +225,30 @@ TEST_CASE(
           "open=OK\nclose=EBADMSG\n");
     CHECK(list_dir(store.staging()).empty());
 }
+
+TEST_CASE("shell redirection and dd, which dup the file and close the original first, publish") {
+    StoreUnderTest store;
+    store.start();
+    auto bundle = store.dir() / "logs.tgz";
+    make_small_bundle(bundle);
+    const std::string mount = store.mount().string();
+    auto redirected = sh("cat '" + bundle.string() + "' > '" + mount + "/acme/cat.tgz'");
+    CHECK(redirected.exit_code == 0);
+    auto dd = run(
+        {"dd", "if=" + bundle.string(), "of=" + mount + "/acme/dd.tgz", "bs=4k", "status=none"});
+    CHECK(dd.exit_code == 0);
+    auto exec_fd =
+        sh("exec 3> '" + mount + "/acme/fd3.tgz'; cat '" + bundle.string() + "' >&3; exec 3>&-");
+    CHECK(exec_fd.exit_code == 0);
+    CHECK(list_dir(store.mount() / "acme") ==
+          std::vector<std::string>{"cat.tgz", "dd.tgz", "fd3.tgz"});
+    for (const char* name : {"cat.tgz", "dd.tgz", "fd3.tgz"})
+        CHECK(store.row("acme", name) == "accepted|");
+    // The last descriptor's close still carries the verdict (bash execs head, which then holds
+    // the only descriptor; dash keeps one itself, so only its own exit would see the error).
+    auto truncated =
+        run({"bash", "-c", "head -c 100 '" + bundle.string() + "' > '" + mount + "/acme/cut.tgz'"});
+    CHECK(truncated.exit_code != 0);
+    CHECK_THAT(truncated.err, Catch::Contains("Bad message"));
+    CHECK(store.row("acme", "cut.tgz").rfind("rejected|", 0) == 0);
+}
