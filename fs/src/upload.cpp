@@ -31,6 +31,8 @@ constexpr std::size_t kChunk = 512 << 10;
 // the close has to wait for (validating 2 MiB takes ~3-5 ms idle, up to ~15 ms on a loaded box;
 // 4 MiB measured up to 80 ms under load).
 constexpr std::uint64_t kMaxBacklog = 2 << 20;
+// Uploads smaller than this are hashed in line: a second thread costs more than it saves.
+constexpr std::uint64_t kHashApartAt = 16 << 20;
 
 }  // namespace
 
@@ -55,6 +57,7 @@ void Upload::check_loop(std::stop_token stop) {
         std::uint64_t from = fed_.load();
         std::uint64_t to = std::min<std::uint64_t>(contiguous_.load(), from + kChunk);
         bool ok = feed_from_file(from, to);
+        if (ok && !hashing_apart_.load() && to >= kHashApartAt) start_hashing_apart();
         {
             std::lock_guard lock(check_mutex_);
             if (!ok) fed_ = contiguous_.load();  // give up; judge() reports the read error
@@ -63,9 +66,60 @@ void Upload::check_loop(std::stop_token stop) {
     }
 }
 
+void Upload::start_hashing_apart() {
+    sha_ = check_->validator.detach_hash();
+    hashed_ = fed_.load();
+    hashing_apart_ = true;
+    hash_thread_ = std::jthread([this](std::stop_token stop) { hash_loop(stop); });
+}
+
+void Upload::hash_loop(std::stop_token stop) {
+    while (true) {
+        {
+            std::unique_lock lock(check_mutex_);
+            if (!check_moved_.wait(lock, stop,
+                                   [this] { return hashed_.load() < contiguous_.load(); }))
+                return;
+        }
+        std::uint64_t from = hashed_.load();
+        std::uint64_t to = std::min<std::uint64_t>(contiguous_.load(), from + kChunk);
+        bool ok = hash_from_file(from, to, &hashed_);
+        {
+            std::lock_guard lock(check_mutex_);
+            if (!ok) hashed_ = contiguous_.load();  // give up; judge() reports the read error
+        }
+        check_moved_.notify_all();
+    }
+}
+
+bool Upload::hash_from_file(std::uint64_t from, std::uint64_t to,
+                            std::atomic<std::uint64_t>* done) {
+    std::vector<std::uint8_t> buffer(std::min<std::uint64_t>(kChunk, to - from));
+    while (from < to) {
+        std::size_t want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), to - from));
+        ssize_t n = ::pread(fd_.get(), buffer.data(), want, static_cast<off_t>(from));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            int expected = 0;
+            read_error_.compare_exchange_strong(expected, n < 0 ? errno : EIO);
+            return false;
+        }
+        sha_.update({buffer.data(), static_cast<std::size_t>(n)});
+        from += static_cast<std::uint64_t>(n);
+        if (done) *done = from;
+    }
+    return true;
+}
+
+std::uint64_t Upload::checked() const {
+    std::uint64_t fed = fed_.load();
+    return hashing_apart_.load() ? std::min(fed, hashed_.load()) : fed;
+}
+
 void Upload::wait_for_check(std::uint64_t backlog) {
     std::unique_lock lock(check_mutex_);
-    check_moved_.wait(lock, [&] { return contiguous_.load() - fed_.load() <= backlog; });
+    check_moved_.wait(lock, [&] { return contiguous_.load() - checked() <= backlog; });
 }
 
 int Upload::write(std::span<const std::uint8_t> data, std::uint64_t offset) {
@@ -79,7 +133,7 @@ int Upload::write(std::span<const std::uint8_t> data, std::uint64_t offset) {
         // check catch up first, then: same bytes, nothing to do; different bytes, the check
         // must start over from the file at close.
         wait_for_check(0);
-        std::uint64_t overlap = std::min<std::uint64_t>(fed_.load(), end) - offset;
+        std::uint64_t overlap = std::min<std::uint64_t>(checked(), end) - offset;
         std::vector<std::uint8_t> old(overlap);
         ssize_t n = ::pread(fd_.get(), old.data(), overlap, static_cast<off_t>(offset));
         if (n != static_cast<ssize_t>(overlap) || std::memcmp(old.data(), data.data(), overlap))
@@ -128,7 +182,7 @@ int Upload::truncate(std::uint64_t size) {
     if (size > judge_.limits().max_bundle_size) return EFBIG;
     wait_for_check(0);
     if (::ftruncate(fd_.get(), static_cast<off_t>(size)) != 0) return errno;
-    if (size < fed_.load()) rescan_ = true;
+    if (size < checked()) rescan_ = true;
     size_ = size;
     return 0;
 }
@@ -189,18 +243,26 @@ const indexer::Verdict& Upload::judge() {
     wait_for_check(0);
     check_thread_.request_stop();
     check_thread_.join();  // from here on the check is ours
+    if (hash_thread_.joinable()) {
+        hash_thread_.request_stop();
+        hash_thread_.join();  // and the hash
+    }
+    bool apart = hashing_apart_.load();
     struct stat st {};
     if (::fstat(fd_.get(), &st) == 0) size_ = static_cast<std::uint64_t>(st.st_size);
     if (rescan_) {
         check_ = judge_.start_check();
         fed_ = 0;
+        apart = false;
         rescan_ = false;
     }
     ahead_.clear();
     // Holes and ranges written out of order that never joined the prefix are read here.
-    if (fed_.load() < size_ && !read_error_.load()) feed_from_file(fed_.load(), size_);
+    std::uint64_t from = fed_.load();
+    if (from < size_ && !read_error_.load() && feed_from_file(from, size_) && apart)
+        hash_from_file(from, size_, nullptr);
     if (read_error_.load() && !write_error) write_error = read_error_.load();
-    verdict = check_->validator.finish();
+    verdict = check_->validator.finish(apart ? sha_.hex_digest() : std::string());
     return verdict;
 }
 

@@ -45,6 +45,7 @@ struct StreamValidator::Impl : detail::InflateSink {
 
     Limits limits;
     Sha256 sha;
+    bool hash_detached = false;
     std::uint64_t fed = 0;
     std::uint64_t uncompressed = 0;
     detail::GzipStream gzip;
@@ -61,7 +62,7 @@ StreamValidator::~StreamValidator() = default;
 
 bool StreamValidator::feed(std::span<const std::uint8_t> bytes) {
     Impl& v = *impl_;
-    v.sha.update(bytes);
+    if (!v.hash_detached) v.sha.update(bytes);
     v.fed += bytes.size();
     if (v.refusal) return false;
     if (v.gzip_refused) {
@@ -85,7 +86,13 @@ std::uint64_t StreamValidator::bytes_fed() const {
     return impl_->fed;
 }
 
-Verdict StreamValidator::finish() {
+Sha256 StreamValidator::detach_hash() {
+    if (impl_->hash_detached) throw std::logic_error("StreamValidator::detach_hash called twice");
+    impl_->hash_detached = true;
+    return std::move(impl_->sha);
+}
+
+Verdict StreamValidator::finish(std::string sha256_hex) {
     Impl& v = *impl_;
     if (v.finished) throw std::logic_error("StreamValidator::finish called twice");
     v.finished = true;
@@ -100,7 +107,7 @@ Verdict StreamValidator::finish() {
         verdict.error = refusal->error;
         verdict.reason = std::move(refusal->reason);
     }
-    verdict.sha256 = v.sha.hex_digest();
+    verdict.sha256 = v.hash_detached ? std::move(sha256_hex) : v.sha.hex_digest();
     verdict.bytes = v.fed;
     verdict.gzip_members = v.gzip.members();
     verdict.uncompressed_bytes = v.uncompressed;

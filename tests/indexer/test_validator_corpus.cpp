@@ -146,3 +146,29 @@ TEST_CASE("member offsets point at the header and the data in the uncompressed s
     }
     REQUIRE(sink.members[1].header_offset == 512 + 1024);
 }
+
+TEST_CASE("a hash detached mid-stream and continued by the caller gives the same verdict and SHA",
+          "[validator]") {
+    TempDir valid_dir, invalid_dir;
+    auto cases = make_corpus(valid_dir, "valid");
+    for (auto& c : make_corpus(invalid_dir, "invalid")) cases.push_back(std::move(c));
+    for (const auto& c : cases) {
+        auto bytes = read_bytes(c.file);
+        Outcome whole = validate_bytes(bytes, 0);
+        for (std::size_t split : {std::size_t(0), bytes.size() / 3, bytes.size()}) {
+            INFO("case " << c.name << ", hash detached after " << split << " bytes");
+            MemberLines sink;
+            indexer::StreamValidator validator(indexer::Limits{}, &sink);
+            validator.feed({bytes.data(), split});
+            indexer::Sha256 sha = validator.detach_hash();
+            std::span<const std::uint8_t> rest(bytes.data() + split, bytes.size() - split);
+            validator.feed(rest);
+            sha.update(rest);
+            indexer::Verdict verdict = validator.finish(sha.hex_digest());
+            REQUIRE(verdict.sha256 == whole.verdict.sha256);
+            REQUIRE(verdict.accepted == whole.verdict.accepted);
+            REQUIRE(verdict.reason == whole.verdict.reason);
+            if (whole.verdict.accepted) REQUIRE(sink.lines == whole.members);
+        }
+    }
+}

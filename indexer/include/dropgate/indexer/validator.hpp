@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "dropgate/config/config.hpp"
+#include "dropgate/indexer/sha256.hpp"
 
 namespace dropgate::indexer {
 
@@ -87,8 +88,14 @@ class StreamValidator {
     bool failed() const;
     std::uint64_t bytes_fed() const;
 
+    // Hands over the SHA-256 of the bytes fed so far. Later feeds are not hashed: the caller
+    // hashes the same bytes in the same order itself (the store does it on a second core, as
+    // inflate alone keeps one busy) and passes the digest to finish(). Call at most once.
+    Sha256 detach_hash();
+
     // The verdict for everything fed so far, treated as the complete upload. Call once.
-    Verdict finish();
+    // `sha256_hex`: the digest after detach_hash() (ignored otherwise).
+    Verdict finish(std::string sha256_hex = {});
 
   private:
     struct Impl;
