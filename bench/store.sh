@@ -2,7 +2,10 @@
 # Store write path: a ~1 GiB bundle written through the FUSE store vs straight into the backing
 # directory (same disk, with fsync, as the store makes it durable before close returns), and the
 # close() latency of that upload (the verdict) vs `gzip -t` of the same file (what a re-read
-# validation at close would cost). Prints `measure dropgate anchor ratio target` lines.
+# validation at close would cost). Also, for reading the first ratio: `dropgate validate` of the
+# same file from the page cache, the in-process bound of any store that validates every byte.
+# Best of RUNS (default 3) for throughput, the worst close() latency; store and anchor alternating. Prints `measure dropgate anchor ratio
+# target` lines.
 # Usage: bench/store.sh [BUILD_DIR]   (needs root and /dev/fuse)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,14 +71,25 @@ PY
 }
 
 cat "$bundle" > /dev/null  # page cache: both runs read from memory
-sync
-read -r anchor_total _ < <(write_timed "$bundle" "$work/root/anchor.tgz")
-rm -f "$work/root/anchor.tgz"
-sync
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$store_pid/stat"; }
-cpu_before=$(cpu_ticks)
-read -r store_total store_close < <(write_timed "$bundle" "$work/mnt/bench/bundle.tgz")
-store_cpu=$(( $(cpu_ticks) - cpu_before ))
+min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
+anchor_total=999999 store_total=999999 store_close=0 store_cpu=999999 validate_total=999999
+for run in $(seq "${RUNS:-3}"); do
+    sync
+    read -r t _ < <(write_timed "$bundle" "$work/root/anchor.tgz")
+    anchor_total=$(min "$anchor_total" "$t")
+    rm -f "$work/root/anchor.tgz"
+    sync
+    cpu_before=$(cpu_ticks)
+    read -r t c < <(write_timed "$bundle" "$work/mnt/bench/bundle$run.tgz")
+    cpu=$(( $(cpu_ticks) - cpu_before ))
+    [ "$(min "$store_total" "$t")" = "$store_total" ] || store_cpu=$cpu
+    store_total=$(min "$store_total" "$t")
+    store_close=$(echo "if ($store_close > $c) $store_close else $c" | bc -l)  # the worst close
+    start=$(date +%s.%N)
+    "$dropgate" validate "$bundle" > /dev/null
+    validate_total=$(min "$validate_total" "$(echo "$(date +%s.%N) - $start" | bc -l)")
+done
 start=$(date +%s.%N)
 gzip -t "$bundle"
 end=$(date +%s.%N)
@@ -83,9 +97,10 @@ gzip_t=$(echo "$end - $start" | bc -l)
 
 grep -q upload_accepted "$work/store.log" || { echo "bundle was not accepted:" >&2; cat "$work/store.log" >&2; exit 1; }
 mib=$((size >> 20))
-awk -v s="$store_total" -v a="$anchor_total" -v m="$mib" -v c="$store_close" -v g="$gzip_t" 'BEGIN {
+awk -v s="$store_total" -v a="$anchor_total" -v m="$mib" -v c="$store_close" -v g="$gzip_t" -v v="$validate_total" 'BEGIN {
     printf "RESULT\twrite %d MiB bundle MB/s (anchor: ext4+fsync)\t%.0f\t%.0f\t%.2fx\t>= 0.5x\n", m, m*1.048576/s, m*1.048576/a, a/s
     printf "RESULT\tclose() verdict ms, %d MiB bundle (anchor: gzip -t)\t%.1f\t%.1f\t%.3fx\t<= 50 ms\n", m, c*1000, g*1000, c/g
+    printf "RESULT\twrite %d MiB bundle MB/s (anchor: dropgate validate alone)\t%.0f\t%.0f\t%.2fx\t(info: the validation bound)\n", m, m*1.048576/s, m*1.048576/v, v/s
 }'
 awk -v s="$store_total" -v a="$anchor_total" -v m="$mib" -v c="$store_close" -v g="$gzip_t" 'BEGIN {
     printf "%-44s %10s %10s %7s %s\n", "measure", "dropgate", "anchor", "ratio", "target"
@@ -93,4 +108,4 @@ awk -v s="$store_total" -v a="$anchor_total" -v m="$mib" -v c="$store_close" -v 
     printf "%-44s %10.1f %10.1f %7.3f %s\n", "close() verdict ms (anchor: gzip -t)", c*1000, g*1000, c/g, "<= 50 ms"
 }'
 grep -h '"verdict_timing"\|"publish_timing"' "$work/store.log" >&2 || true
-echo "store CPU for the upload: $(echo "$store_cpu / $(getconf CLK_TCK)" | bc -l | cut -c1-5) s (wall $store_total s)" >&2
+echo "store CPU for the best upload: $(echo "$store_cpu / $(getconf CLK_TCK)" | bc -l | cut -c1-5) s (wall $store_total s)" >&2
