@@ -18,6 +18,7 @@
 #include "log.hpp"
 #include "sandbox.hpp"
 #include "sftp_server.hpp"
+#include "socket_readahead.hpp"
 #include "worker.hpp"
 
 namespace dropgate::gateway {
@@ -229,15 +230,18 @@ SessionEnd serve_connection(const WorkerSetup& setup, Connection connection) {
     ::alarm(unsigned(config.server.login_grace_time.count()));  // SIGALRM ends a slow login
 
     int socket_copy = ::dup(connection.socket_fd);
+    readahead::enable(connection.socket_fd);
     ssh_session session = ssh_new();
     // ssh_free closes the socket libssh was given; socket_copy is closed by linger_close.
     if (!session || ssh_bind_accept_fd(setup.bind, session, connection.socket_fd) != SSH_OK) {
         if (session) ssh_free(session);
         ::close(connection.socket_fd);
         ::close(socket_copy);
+        readahead::disable();
         return SessionEnd::other;
     }
     auto end = [&](SessionEnd how) {  // the socket is closed by now; forget it
+        readahead::disable();
         ::alarm(0);
         current_socket = -1;
         return how;

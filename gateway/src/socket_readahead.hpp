@@ -1,0 +1,18 @@
+// Large socket reads under libssh. libssh 0.10 reads its socket 4 KiB per poll (MAX_BUF_SIZE in
+// socket.c), so a 1 GiB upload cost 262,144 poll + recv pairs; on this host a syscall costs
+// microseconds, and those pairs were the largest part of the gateway's CPU (perf). dropgate
+// defines `recv` and `poll` itself (the executable's definitions come first in symbol lookup,
+// as a malloc replacement does): for the one socket a session worker has registered, recv
+// reads up to 128 KiB ahead and serves libssh's 4 KiB reads from that, and poll reports that
+// socket readable while read-ahead data is left. Every other descriptor, and every other
+// process of the binary, goes straight to the kernel.
+#pragma once
+
+namespace dropgate::gateway::readahead {
+
+// Reads ahead on `fd` from now on (one socket per process; a new call replaces the old one).
+void enable(int fd);
+// Stops and drops anything read ahead (the session is over).
+void disable();
+
+}  // namespace dropgate::gateway::readahead
