@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace dropgate::fs {
@@ -30,16 +33,24 @@ std::vector<std::string> stat_fields(pid_t pid) {
     return fields;  // fields[0] is field 3 (state)
 }
 
-std::string status_value(pid_t pid, const std::string& key) {
+// Several "Key:\tvalue" lines of /proc/<pid>/status in one read (values left empty if absent).
+void status_values(pid_t pid, std::initializer_list<std::pair<const char*, std::string*>> wanted) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     std::string line;
     while (std::getline(in, line))
-        if (line.starts_with(key + ":")) {
-            auto value = line.substr(key.size() + 1);
-            auto start = value.find_first_not_of(" \t");
-            return start == std::string::npos ? std::string() : value.substr(start);
+        for (const auto& [key, value] : wanted) {
+            std::string_view name(key);
+            if (line.size() > name.size() && line.starts_with(name) && line[name.size()] == ':') {
+                auto start = line.find_first_not_of(" \t", name.size() + 1);
+                *value = start == std::string::npos ? std::string() : line.substr(start);
+            }
         }
-    return {};
+}
+
+std::string status_value(pid_t pid, const char* key) {
+    std::string value;
+    status_values(pid, {{key, &value}});
+    return value;
 }
 
 bool has_sigkill(const std::string& mask_hex) {
@@ -69,7 +80,9 @@ bool exiting_on_signal(pid_t pid) {
             long exit_code = std::stol(fields[49]);       // field 52
             if ((flags & kPfExiting) && (exit_code & 0x7f) != 0) return true;
         }
-        return has_sigkill(status_value(pid, "SigPnd")) || has_sigkill(status_value(pid, "ShdPnd"));
+        std::string thread_pending, shared_pending;
+        status_values(pid, {{"SigPnd", &thread_pending}, {"ShdPnd", &shared_pending}});
+        return has_sigkill(thread_pending) || has_sigkill(shared_pending);
     } catch (const std::exception&) {
         return false;
     }

@@ -33,6 +33,10 @@ constexpr std::size_t kChunk = 512 << 10;
 constexpr std::uint64_t kMaxBacklog = 2 << 20;
 // Uploads smaller than this are hashed in line: a second thread costs more than it saves.
 constexpr std::uint64_t kHashApartAt = 16 << 20;
+// Up to this much written in order, no check thread is started: the close checks it in line
+// (about 2 ms for 1 MiB) and fsyncs in line, cheaper than starting and joining two threads for
+// the small bundles most uploads are (measured: ~8% of a 250 KiB upload's store CPU).
+constexpr std::uint64_t kCheckInLine = 1 << 20;
 
 }  // namespace
 
@@ -44,8 +48,7 @@ Upload::Upload(std::string id_, std::string customer_, std::string path_, pid_t 
       path(std::move(path_)),
       judge_(judge),
       fd_(std::move(fd)),
-      check_(judge.start_check()),
-      check_thread_([this](std::stop_token stop) { check_loop(stop); }) {}
+      check_(judge.start_check()) {}
 
 void Upload::check_loop(std::stop_token stop) {
     while (true) {
@@ -117,6 +120,12 @@ std::uint64_t Upload::checked() const {
     return hashing_apart_.load() ? std::min(fed, hashed_.load()) : fed;
 }
 
+void Upload::catch_up(std::uint64_t backlog) {
+    if (check_thread_.joinable()) return wait_for_check(backlog);
+    std::uint64_t from = fed_.load(), to = contiguous_.load();
+    if (to - from > backlog && !read_error_.load()) feed_from_file(from, to);
+}
+
 void Upload::wait_for_check(std::uint64_t backlog) {
     std::unique_lock lock(check_mutex_);
     check_moved_.wait(lock, [&] { return contiguous_.load() - checked() <= backlog; });
@@ -132,7 +141,7 @@ int Upload::write(std::span<const std::uint8_t> data, std::uint64_t offset) {
         // A rewrite of bytes already written (writeback cache resends a partial page). Let the
         // check catch up first, then: same bytes, nothing to do; different bytes, the check
         // must start over from the file at close.
-        wait_for_check(0);
+        catch_up(0);
         std::uint64_t overlap = std::min<std::uint64_t>(checked(), end) - offset;
         std::vector<std::uint8_t> old(overlap);
         ssize_t n = ::pread(fd_.get(), old.data(), overlap, static_cast<off_t>(offset));
@@ -172,7 +181,9 @@ int Upload::write(std::span<const std::uint8_t> data, std::uint64_t offset) {
                 ahead_.clear();
             }
         }
-        wait_for_check(kMaxBacklog);
+        if (!check_thread_.joinable() && contiguous_.load() > kCheckInLine)
+            check_thread_ = std::jthread([this](std::stop_token stop) { check_loop(stop); });
+        catch_up(kMaxBacklog);
     }
     start_writeback();
     return 0;
@@ -180,7 +191,7 @@ int Upload::write(std::span<const std::uint8_t> data, std::uint64_t offset) {
 
 int Upload::truncate(std::uint64_t size) {
     if (size > judge_.limits().max_bundle_size) return EFBIG;
-    wait_for_check(0);
+    catch_up(0);
     if (::ftruncate(fd_.get(), static_cast<off_t>(size)) != 0) return errno;
     if (size < checked()) rescan_ = true;
     size_ = size;
@@ -227,22 +238,30 @@ void Upload::start_writeback() {
 void Upload::start_sync() {
     if (sync_started_) return;
     sync_started_ = true;
-    ::fchmod(fd_.get(), 0444);  // bundles are read-only on the backing filesystem as well
+    ::fchmod(fd_.get(), 0444);          // bundles are read-only on the backing filesystem as well
+    if (size_ <= kCheckInLine) return;  // wait_sync() fsyncs in line
     sync_thread_ = std::jthread([this] { sync_error_ = ::fsync(fd_.get()) == 0 ? 0 : errno; });
 }
 
 int Upload::wait_sync() {
     start_sync();
-    if (sync_thread_.joinable()) sync_thread_.join();
+    if (sync_thread_.joinable()) {
+        sync_thread_.join();
+    } else if (!synced_in_line_) {
+        synced_in_line_ = true;
+        sync_error_ = ::fsync(fd_.get()) == 0 ? 0 : errno;
+    }
     return sync_error_;
 }
 
 const indexer::Verdict& Upload::judge() {
     if (judged) return verdict;
     judged = true;
-    wait_for_check(0);
-    check_thread_.request_stop();
-    check_thread_.join();  // from here on the check is ours
+    catch_up(0);
+    if (check_thread_.joinable()) {
+        check_thread_.request_stop();
+        check_thread_.join();  // from here on the check is ours
+    }
     if (hash_thread_.joinable()) {
         hash_thread_.request_stop();
         hash_thread_.join();  // and the hash

@@ -85,6 +85,8 @@ class Upload {
     bool hash_from_file(std::uint64_t from, std::uint64_t to, std::atomic<std::uint64_t>* done);
     std::uint64_t checked() const;               // the prefix both the check and the hash have seen
     void wait_for_check(std::uint64_t backlog);  // until contiguous_ - checked() <= backlog
+    // The same, but with no check thread (a small upload) feeds the check in line instead.
+    void catch_up(std::uint64_t backlog);
     void start_writeback();
 
     Judge& judge_;
@@ -105,9 +107,10 @@ class Upload {
     std::atomic<std::uint64_t> hashed_{0};    // [0, hashed_) went to sha_ (when apart)
     indexer::Sha256 sha_;                     // owned by the hash thread until judge() joins it
     std::jthread hash_thread_;   // started (by the check thread) after sha_ holds the state
-    std::jthread check_thread_;  // started after everything it uses
+    std::jthread check_thread_;  // started by write() once the upload outgrows kCheckInLine
     std::jthread sync_thread_;   // the close-time fsync; joined (destroyed) before fd_
     bool sync_started_ = false;
+    bool synced_in_line_ = false;
     int sync_error_ = 0;  // its result, read after the join
 };
 

@@ -146,7 +146,8 @@ void StoreFs::flush(fuse_req_t req, fuse_file_info* fi) {
             break;
     }
     const pid_t pid = fuse_req_ctx(req)->pid;
-    if (pid > 0 && thread_group_of(pid) != upload.writer && process_alive(upload.writer))
+    if (pid > 0 && pid != upload.writer && thread_group_of(pid) != upload.writer &&
+        process_alive(upload.writer))
         return (void)fuse_reply_err(req, 0);  // a child closing an inherited copy, not the writer
     if (upload.tag_aborted)
         return (void)fuse_reply_err(req,
