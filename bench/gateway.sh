@@ -9,6 +9,8 @@
 #   (b) 8 parallel clients x 10 connect+upload of a 250 KiB bundle: uploads/s and server CPU per
 #       upload (dropgate: serve + store + gateway + its session workers, from /proc)
 #   (c) Pss of one uploading session's processes (/proc/<pid>/smaps_rollup)
+# For reading (a): `dropgate gateway` alone into a plain directory ("gateway-only"), the same
+# bundle, to separate the SFTP side's cost from the store's validation.
 # Prints "measure  dropgate  anchor  ratio  target" lines. Best of RUNS (3), servers alternating.
 # Usage: bench/gateway.sh [path/to/dropgate]
 set -euo pipefail
@@ -76,13 +78,21 @@ for _ in $(seq 600); do
     sleep 0.1
 done
 grep -q '"service_ready"' "$WORK/dg.log" || { echo "serve never ready" >&2; exit 1; }
+PLAIN_PORT=$(free_port)
+mkdir -p "$WORK/plain/up/acme" "$WORK/plain/keys"
+cp "$WORK/host" "$WORK/plain/keys/ssh_host_ed25519_key"
+sed -e "s/127.0.0.1:$DG_PORT/127.0.0.1:$PLAIN_PORT/" -e 's/^mount = "store"/mount = "up"/' \
+    "$WORK/dg/dropgate.toml" > "$WORK/plain/dropgate.toml"
+"$DROPGATE" gateway -c "$WORK/plain/dropgate.toml" 2> "$WORK/plain.log" &
+PLAIN_PID=$!; PIDS+=($PLAIN_PID)
+wait_port $PLAIN_PORT
 
 # target: where an upload lands, per server (user@host, port, remote dir, local dir)
-declare -A USER=([dropgate]=acme [openssh]=root [rclone]=bench)
-declare -A PORT=([dropgate]=$DG_PORT [openssh]=$SSHD_PORT [rclone]=$RCLONE_PORT)
-declare -A RDIR=([dropgate]=/ [openssh]=$WORK/sshd_up/ [rclone]=/)
-declare -A LDIR=([dropgate]=$WORK/dg/store/acme [openssh]=$WORK/sshd_up [rclone]=$WORK/rclone_up)
-declare -A SPID=([dropgate]=$DG_PID [openssh]=$SSHD_PID [rclone]=$RCLONE_PID)
+declare -A USER=([dropgate]=acme [openssh]=root [rclone]=bench [gateway-only]=acme)
+declare -A PORT=([dropgate]=$DG_PORT [openssh]=$SSHD_PORT [rclone]=$RCLONE_PORT [gateway-only]=$PLAIN_PORT)
+declare -A RDIR=([dropgate]=/ [openssh]=$WORK/sshd_up/ [rclone]=/ [gateway-only]=/)
+declare -A LDIR=([dropgate]=$WORK/dg/store/acme [openssh]=$WORK/sshd_up [rclone]=$WORK/rclone_up [gateway-only]=$WORK/plain/up/acme)
+declare -A SPID=([dropgate]=$DG_PID [openssh]=$SSHD_PID [rclone]=$RCLONE_PID [gateway-only]=$PLAIN_PID)
 
 put() {  # put SERVER LOCALFILE REMOTENAME [extra sftp args...]
     local s=$1 f=$2 name=$3; shift 3
@@ -91,13 +101,13 @@ put() {  # put SERVER LOCALFILE REMOTENAME [extra sftp args...]
 # dropgate's published bundles are immutable: each run uploads under new names instead.
 clear_uploads() { [ "$1" = dropgate ] || find "${LDIR[$1]}" -mindepth 1 -delete; }
 # Server CPU ticks: dropgate's whole process tree (serve, store, gateway, session workers).
-server_ticks() { if [ "$1" = dropgate ]; then tree_ticks "${SPID[$1]}"; else ticks "${SPID[$1]}"; fi; }
+server_ticks() { case "$1" in dropgate | gateway-only) tree_ticks "${SPID[$1]}" ;; *) ticks "${SPID[$1]}" ;; esac; }
 
 # --- (a) large upload throughput ------------------------------------------------------------
 declare -A BEST_MBS CPU_BIG
-for s in dropgate openssh rclone; do BEST_MBS[$s]=0; CPU_BIG[$s]=999999; done
+for s in dropgate openssh rclone gateway-only; do BEST_MBS[$s]=0; CPU_BIG[$s]=999999; done
 for run in $(seq "$RUNS"); do
-    for s in dropgate openssh rclone; do
+    for s in dropgate openssh rclone gateway-only; do
         clear_uploads "$s"; sync
         t0=$(server_ticks "$s"); start=$(date +%s.%N)
         put "$s" "$WORK/big.tgz" "big$run.tgz"
@@ -109,7 +119,7 @@ for run in $(seq "$RUNS"); do
         [ "$cpu" -lt "${CPU_BIG[$s]}" ] && CPU_BIG[$s]=$cpu
     done
 done
-clear_uploads dropgate; clear_uploads openssh; clear_uploads rclone
+clear_uploads dropgate; clear_uploads openssh; clear_uploads rclone; clear_uploads gateway-only
 
 # --- (b) 8 parallel clients x 10 connect+upload of 250 KiB ---------------------------------------
 declare -A BEST_UPS CPU_SMALL
@@ -162,6 +172,12 @@ for a in openssh rclone; do
     result "upload ${BIG_MIB} MiB bundle MB/s vs $a" "$(f1 ${BEST_MBS[dropgate]})" "$(f1 ${BEST_MBS[$a]})" \
         "$(ratio ${BEST_MBS[dropgate]} ${BEST_MBS[$a]})x" "$([ $a = openssh ] && echo '>= 1.0x' || echo '(info)')" >> "$WORK/results"
 done
+printf '%-44s %10s %10s %8s  %s\n' "gateway-only upload MB/s vs openssh" "$(f1 ${BEST_MBS[gateway-only]})" \
+    "$(f1 ${BEST_MBS[openssh]})" "$(ratio ${BEST_MBS[gateway-only]} ${BEST_MBS[openssh]})" "(info: no store)"
+result "upload ${BIG_MIB} MiB MB/s, gateway alone into a plain dir, vs openssh" "$(f1 ${BEST_MBS[gateway-only]})" \
+    "$(f1 ${BEST_MBS[openssh]})" "$(ratio ${BEST_MBS[gateway-only]} ${BEST_MBS[openssh]})x" "(info: no validation)" >> "$WORK/results"
+result "upload ${BIG_MIB} MiB server CPU ms, gateway alone into a plain dir, vs openssh" "${CPU_BIG[gateway-only]}" \
+    "${CPU_BIG[openssh]}" "$(ratio ${CPU_BIG[gateway-only]} ${CPU_BIG[openssh]})x" "(info, lower is better)" >> "$WORK/results"
 for a in openssh rclone; do
     printf '%-44s %10s %10s %8s  %s\n' "upload ${BIG_MIB} MiB server CPU ms vs $a" "${CPU_BIG[dropgate]}" \
         "${CPU_BIG[$a]}" "$(ratio ${CPU_BIG[dropgate]} ${CPU_BIG[$a]})" "(lower is better)"
