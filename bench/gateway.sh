@@ -70,14 +70,8 @@ name = "acme"
 role = "customer"
 keys = ["$(cat "$WORK/client.pub")"]
 EOF
-"$DROPGATE" serve -c "$WORK/dg/dropgate.toml" > "$WORK/dg.log" 2>&1 &
-SERVE_PID=$!; DG_PID=$SERVE_PID
-for _ in $(seq 600); do
-    grep -q '"service_ready"' "$WORK/dg.log" && break
-    kill -0 $SERVE_PID 2>/dev/null || { echo "serve died:" >&2; cat "$WORK/dg.log" >&2; exit 1; }
-    sleep 0.1
-done
-grep -q '"service_ready"' "$WORK/dg.log" || { echo "serve never ready" >&2; exit 1; }
+start_serve "$DROPGATE" "$WORK/dg/dropgate.toml" "$WORK/dg.log"
+DG_PID=$SERVE_PID
 PLAIN_PORT=$(free_port)
 mkdir -p "$WORK/plain/up/acme" "$WORK/plain/keys"
 cp "$WORK/host" "$WORK/plain/keys/ssh_host_ed25519_key"

@@ -34,6 +34,22 @@ pss_kib() {
 }
 HZ=$(getconf CLK_TCK)
 
+# start_serve DROPGATE CONFIG LOG: `dropgate serve` in the background, waiting until it logs
+# service_ready (the store is mounted and the gateway listens). Sets SERVE_PID; exits the script
+# with the log if serve dies or never gets ready.
+start_serve() {
+    local dropgate=$1 config=$2 log=$3
+    "$dropgate" serve -c "$config" > "$log" 2>&1 &
+    SERVE_PID=$!
+    for _ in $(seq 600); do
+        grep -q '"service_ready"' "$log" && return 0
+        kill -0 "$SERVE_PID" 2>/dev/null || { echo "serve died:" >&2; cat "$log" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "serve never ready" >&2
+    exit 1
+}
+
 # start_sshd_anchor DIR HOSTKEY AUTHORIZED_KEYS: OpenSSH with internal-sftp on a free loopback
 # port, without touching the system's sshd. Sets SSHD_PORT and SSHD_PID; log in DIR/sshd.log.
 start_sshd_anchor() {

@@ -107,14 +107,7 @@ DG_PORT=$(free_port) METRICS_PORT=$(free_port)
         printf '[[user]]\nname = "cust-%02d"\nrole = "customer"\nkeys = ["%s"]\n' "$c" "$(cat "$WORK/client.pub")"
     done
 } > "$WORK/dg/dropgate.toml"
-"$DROPGATE" serve -c "$WORK/dg/dropgate.toml" > "$WORK/dg/serve.log" 2>&1 &
-SERVE_PID=$!
-for _ in $(seq 600); do
-    grep -q '"service_ready"' "$WORK/dg/serve.log" && break
-    kill -0 $SERVE_PID 2>/dev/null || { echo "serve died:" >&2; cat "$WORK/dg/serve.log" >&2; exit 1; }
-    sleep 0.1
-done
-grep -q '"service_ready"' "$WORK/dg/serve.log" || { echo "serve never ready" >&2; exit 1; }
+start_serve "$DROPGATE" "$WORK/dg/dropgate.toml" "$WORK/dg/serve.log"
 start_sshd_anchor "$WORK" "$WORK/host" "$WORK/authorized_keys"
 for ((c = 1; c <= CUSTOMERS; c++)); do mkdir -p "$WORK/sshd_up/cust-$(printf %02d $c)"; done
 

@@ -38,6 +38,28 @@ constexpr std::uint64_t kHashApartAt = 16 << 20;
 // the small bundles most uploads are (measured: ~8% of a 250 KiB upload's store CPU).
 constexpr std::uint64_t kCheckInLine = 1 << 20;
 
+// Reads [from, to) of the staging file in kChunk pieces and hands each to consume(bytes, end);
+// false on a read error, which is recorded in read_error (the first one wins).
+template <class Consume>
+bool read_range(int fd, std::uint64_t from, std::uint64_t to, std::atomic<int>& read_error,
+                Consume consume) {
+    std::vector<std::uint8_t> buffer(std::min<std::uint64_t>(kChunk, to - from));
+    while (from < to) {
+        std::size_t want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), to - from));
+        ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(from));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            int expected = 0;
+            read_error.compare_exchange_strong(expected, n < 0 ? errno : EIO);
+            return false;
+        }
+        from += static_cast<std::uint64_t>(n);
+        consume(std::span<const std::uint8_t>(buffer.data(), static_cast<std::size_t>(n)), from);
+    }
+    return true;
+}
+
 }  // namespace
 
 Upload::Upload(std::string id_, std::string customer_, std::string path_, pid_t writer_,
@@ -97,22 +119,10 @@ void Upload::hash_loop(std::stop_token stop) {
 
 bool Upload::hash_from_file(std::uint64_t from, std::uint64_t to,
                             std::atomic<std::uint64_t>* done) {
-    std::vector<std::uint8_t> buffer(std::min<std::uint64_t>(kChunk, to - from));
-    while (from < to) {
-        std::size_t want =
-            static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), to - from));
-        ssize_t n = ::pread(fd_.get(), buffer.data(), want, static_cast<off_t>(from));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            int expected = 0;
-            read_error_.compare_exchange_strong(expected, n < 0 ? errno : EIO);
-            return false;
-        }
-        sha_.update({buffer.data(), static_cast<std::size_t>(n)});
-        from += static_cast<std::uint64_t>(n);
-        if (done) *done = from;
-    }
-    return true;
+    return read_range(fd_.get(), from, to, read_error_, [&](auto bytes, std::uint64_t end) {
+        sha_.update(bytes);
+        if (done) *done = end;
+    });
 }
 
 std::uint64_t Upload::checked() const {
@@ -199,22 +209,10 @@ int Upload::truncate(std::uint64_t size) {
 }
 
 bool Upload::feed_from_file(std::uint64_t from, std::uint64_t to) {
-    std::vector<std::uint8_t> buffer(std::min<std::uint64_t>(kChunk, to - from));
-    while (from < to) {
-        std::size_t want =
-            static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), to - from));
-        ssize_t n = ::pread(fd_.get(), buffer.data(), want, static_cast<off_t>(from));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            int expected = 0;
-            read_error_.compare_exchange_strong(expected, n < 0 ? errno : EIO);
-            return false;
-        }
-        check_->validator.feed({buffer.data(), static_cast<std::size_t>(n)});
-        from += static_cast<std::uint64_t>(n);
-        fed_ = from;
-    }
-    return true;
+    return read_range(fd_.get(), from, to, read_error_, [&](auto bytes, std::uint64_t end) {
+        check_->validator.feed(bytes);
+        fed_ = end;
+    });
 }
 
 void Upload::start_writeback() {
