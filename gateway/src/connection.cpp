@@ -2,11 +2,7 @@
 
 #include <fcntl.h>
 #include <libssh/callbacks.h>
-#include <malloc.h>
 #include <signal.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -225,7 +225,6 @@ void Gateway::accept_all(int listen_fd) {
 
 void Gateway::spawn(UniqueFd client) {
     std::string remote = peer_of(client.get());
-    if (reuse_idle_worker(client.get(), remote)) return;
     std::size_t busy = 0;
     for (const auto& [pid, worker] : children_) busy += !worker.idle;
     if (busy >= config_.server.max_sessions + kMaxUnauthenticated) {
@@ -235,6 +234,7 @@ void Gateway::spawn(UniqueFd client) {
             .emit();
         return;
     }
+    if (reuse_idle_worker(client.get(), remote)) return;
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return;
     UniqueFd ours(pair[0]), theirs(pair[1]);
