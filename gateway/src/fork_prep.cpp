@@ -80,7 +80,6 @@ const RAND_METHOD kKernelRandom = {ignore_seed, kernel_random, nullptr,
                                    ignore_add,  kernel_random, kernel_random_status};
 
 void warm_digests() {
-    Owned<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
     unsigned char out[EVP_MAX_MD_SIZE];
     for (const EVP_MD* md : {EVP_sha1(), EVP_sha256(), EVP_sha384(), EVP_sha512()})
         EVP_Digest(kZeros, sizeof kZeros, out, nullptr, md, nullptr);

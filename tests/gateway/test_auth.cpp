@@ -6,7 +6,6 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
-#include <fstream>
 #include <thread>
 
 #include "gateway_fixture.hpp"
@@ -172,16 +171,7 @@ TEST_CASE("when the gateway process dies, its session processes end too") {
     std::string children = dropgate::test::read_file(
         "/proc/" + std::to_string(gw.pid()) + "/task/" + std::to_string(gw.pid()) + "/children");
     REQUIRE_FALSE(children.empty());
-    const std::string session = children.substr(0, children.find(' '));
+    const int session = std::stoi(children.substr(0, children.find(' ')));
     ::kill(gw.pid(), SIGKILL);
-    auto gone = [&] {  // exited: no /proc entry, or a zombie waiting for its new parent
-        std::ifstream status("/proc/" + session + "/status");
-        std::string line;
-        while (std::getline(status, line))
-            if (line.rfind("State:", 0) == 0) return line.find('Z') != std::string::npos;
-        return true;
-    };
-    for (int i = 0; i < 200 && !gone(); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    CHECK(gone());
+    CHECK(dropgate::test::wait_for_exit(session));
 }

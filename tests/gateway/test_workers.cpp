@@ -1,18 +1,17 @@
 // Session workers (gateway/src/worker.hpp): one connection at a time per process, reused only
 // after a clean session, never carrying anything from one user's session into the next.
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <regex>
 #include <set>
-#include <thread>
 
 #include "gateway_fixture.hpp"
 
 using dropgate::test::GatewayFixture;
 using dropgate::test::GatewayOptions;
 using dropgate::test::TempDir;
+using dropgate::test::wait_for_exit;
 using dropgate::test::write_file;
 
 namespace {
@@ -30,13 +29,6 @@ std::vector<int> connection_pids(const std::string& log, bool sessions_only = tr
     for (std::sregex_iterator it(log.begin(), log.end(), connection), end; it != end; ++it)
         if (!sessions_only || with_session.count((*it)[1])) pids.push_back(std::stoi((*it)[2]));
     return pids;
-}
-
-bool alive(int pid) {
-    struct stat st {};
-    if (::stat(("/proc/" + std::to_string(pid)).c_str(), &st) != 0) return false;
-    std::string status = dropgate::test::read_file("/proc/" + std::to_string(pid) + "/status");
-    return status.find("State:\tZ") == std::string::npos;
 }
 
 }  // namespace
@@ -80,8 +72,8 @@ TEST_CASE(
     CHECK(pids[1] == pids[0]);  // the first broken session came to the idle worker...
     CHECK(pids[2] != pids[1]);  // ...which ended with it: a fresh process for the next
     CHECK(pids[3] != pids[2]);
-    CHECK_FALSE(alive(pids[0]));
-    CHECK_FALSE(alive(pids[2]));
+    CHECK(wait_for_exit(pids[0]));
+    CHECK(wait_for_exit(pids[2]));
     CHECK(gw.log().find("session_crashed") == std::string::npos);
 }
 
@@ -104,9 +96,7 @@ TEST_CASE("SIGTERM retires idle workers at once and the gateway exits 0") {
     REQUIRE(gw.sftp("acme", "ls /\n").exit_code == 0);
     auto pids = connection_pids(gw.log());
     REQUIRE(pids.size() == 1);
-    REQUIRE(alive(pids[0]));  // idle, waiting for the next connection
+    REQUIRE_FALSE(wait_for_exit(pids[0], std::chrono::milliseconds(0)));  // idle, waiting
     CHECK(gw.stop() == 0);
-    for (int i = 0; i < 100 && alive(pids[0]); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    CHECK_FALSE(alive(pids[0]));
+    CHECK(wait_for_exit(pids[0]));
 }

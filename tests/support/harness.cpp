@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 namespace dropgate::test {
 
@@ -122,6 +123,22 @@ std::string read_file(const std::filesystem::path& file) {
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
+}
+
+bool wait_for_exit(int pid, std::chrono::milliseconds timeout) {
+    auto exited = [pid] {
+        std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+        std::string line;
+        while (std::getline(status, line))
+            if (line.rfind("State:", 0) == 0) return line.find('Z') != std::string::npos;
+        return true;
+    };
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!exited()) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return true;
 }
 
 }  // namespace dropgate::test

@@ -1,6 +1,7 @@
 // Shared helpers for tests that drive the real `dropgate` binary and real files.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -42,5 +43,9 @@ void write_file(const std::filesystem::path& file, const std::string& content);
 std::string make_key_pair(const std::filesystem::path& private_key,
                           const std::string& comment = "test");
 std::string read_file(const std::filesystem::path& file);
+
+// Waits up to `timeout` for process `pid` to exit (no /proc entry, or a zombie waiting to be
+// reaped); true if it did.
+bool wait_for_exit(int pid, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace dropgate::test
