@@ -10,9 +10,9 @@
 #include <filesystem>
 #include <string>
 
-#include "dropgate/indexer/index.hpp"
+#include "dropgate/index/index.hpp"
 
-using namespace dropgate::indexer;
+using namespace dropgate::index;
 using namespace std::chrono;
 
 int main(int argc, char** argv) {
@@ -56,12 +56,12 @@ int main(int argc, char** argv) {
         r.started_at = r.finished_at - seconds(20);
         r.sha256 = std::string(64, 'f');
         r.bytes = 1'000'000 + static_cast<std::uint64_t>(b) * 37;
-        r.status = b % 20 == 7     ? UploadStatus::rejected
-                   : b % 100 == 13 ? UploadStatus::aborted
-                                   : UploadStatus::accepted;
-        if (r.status == UploadStatus::rejected) r.reason = "gzip CRC mismatch in member 2";
+        r.status = b % 20 == 7     ? UploadState::rejected
+                   : b % 100 == 13 ? UploadState::aborted
+                                   : UploadState::accepted;
+        if (r.status == UploadState::rejected) r.reason = "gzip CRC mismatch in member 2";
         MemberSpool spool(spool_dir);
-        if (r.status == UploadStatus::accepted) {
+        if (r.status == UploadState::accepted) {
             std::uint64_t offset = 0;
             for (long m = 0; m < members; ++m) {
                 Member member;

@@ -9,9 +9,9 @@
 #include <functional>
 #include <string>
 
-#include "dropgate/indexer/index.hpp"
+#include "dropgate/index/index.hpp"
 
-using namespace dropgate::indexer;
+using namespace dropgate::index;
 using namespace std::chrono;
 
 namespace {
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     customer7.customer = "customer-7";
     UploadFilter recent_rejected;
     recent_rejected.since = Clock::now() - hours(24 * 7);
-    recent_rejected.status = UploadStatus::rejected;
+    recent_rejected.status = UploadState::rejected;
     Case cases[] = {
         {"find '*/host-17/service-3.log.*'", find("*/host-17/service-3.log.*", std::nullopt),
          "SELECT u.customer, u.path, m.* FROM members m JOIN uploads u ON u.id = m.upload_id "

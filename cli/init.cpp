@@ -9,7 +9,7 @@
 
 #include "command.hpp"
 #include "dropgate/config/config.hpp"
-#include "dropgate/config/keys.hpp"
+#include "dropgate/base/ssh_keys.hpp"
 
 namespace dropgate::cli {
 
@@ -87,9 +87,9 @@ void add_init(CLI::App& app) {
         make_directory(root / "data", 0750);
         make_directory(root / "store", 0755);
 
-        config::generate_ed25519_key(keys / "ssh_host_ed25519_key", "dropgate-host");
-        config::generate_ed25519_key(keys / "acme_ed25519", "acme@dropgate-demo");
-        config::generate_ed25519_key(keys / "support_ed25519", "support@dropgate-demo");
+        generate_ed25519_key(keys / "ssh_host_ed25519_key", "dropgate-host");
+        generate_ed25519_key(keys / "acme_ed25519", "acme@dropgate-demo");
+        generate_ed25519_key(keys / "support_ed25519", "support@dropgate-demo");
         {
             std::ofstream out(config_file, std::ios::trunc);
             out << kExampleConfig;

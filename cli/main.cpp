@@ -4,7 +4,7 @@
 
 #include "command.hpp"
 #include "dropgate/config/config.hpp"
-#include "dropgate/log.hpp"
+#include "dropgate/base/log.hpp"
 
 void dropgate::cli::apply_log_level(const std::string& level) {
     if (level.empty()) return;

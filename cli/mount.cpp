@@ -4,6 +4,7 @@
 
 #include "command.hpp"
 #include "dropgate/config/config.hpp"
+#include "dropgate/contract/layout.hpp"
 #include "dropgate/fs/store.hpp"
 
 namespace dropgate::cli {
@@ -35,8 +36,8 @@ void add_mount(CLI::App& app) {
         if (!std::filesystem::is_directory(settings.mountpoint, error) &&
             error != std::errc::not_connected)
             throw UserError("mountpoint " + settings.mountpoint.string() + " is not a directory");
-        if (!std::filesystem::is_directory(config.store.bundles_dir()))
-            throw UserError("no bundles at " + config.store.bundles_dir().string() +
+        if (!std::filesystem::is_directory(contract::Layout(config.store.root).bundles()))
+            throw UserError("no bundles at " + contract::Layout(config.store.root).bundles().string() +
                             " (has the store run yet?)");
         if (int status = fs::run(config, settings); status != 0) throw ExitStatus(status);
     });

@@ -7,16 +7,17 @@
 
 #include "command.hpp"
 #include "dropgate/config/config.hpp"
-#include "dropgate/indexer/index.hpp"
-#include "dropgate/indexer/timestamp.hpp"
+#include "dropgate/contract/states.hpp"
+#include "dropgate/index/index.hpp"
+#include "dropgate/base/time.hpp"
 
 namespace dropgate::cli {
 
 namespace {
 
-using indexer::Index;
-using indexer::Member;
-using indexer::UploadRecord;
+using index::Index;
+using index::Member;
+using index::UploadRecord;
 using nlohmann::json;
 
 struct QueryOptions {
@@ -77,17 +78,17 @@ json upload_json(const UploadRecord& r) {
         {"path", r.path},
         {"remote", r.remote},
         {"client_version", r.client_version},
-        {"started_at", indexer::format_timestamp(r.started_at)},
-        {"finished_at", indexer::format_timestamp(r.finished_at)},
+        {"started_at", format_timestamp(r.started_at)},
+        {"finished_at", format_timestamp(r.finished_at)},
         {"bytes", r.bytes},
         {"sha256", r.sha256},
-        {"status", indexer::to_string(r.status)},
+        {"status", contract::to_string(r.status)},
         {"reason", r.reason},
         {"gzip_members", r.gzip_members},
         {"uncompressed_bytes", r.uncompressed_bytes},
         {"member_count", r.member_count},
         {"missing_since",
-         r.missing_since ? json(indexer::format_timestamp(*r.missing_since)) : json(nullptr)}};
+         r.missing_since ? json(format_timestamp(*r.missing_since)) : json(nullptr)}};
 }
 
 json member_json(const Member& m) {
@@ -113,18 +114,18 @@ Index open_index(const QueryOptions& options) {
     auto config = config::load(options.config);
     try {
         return Index::open(config.index.database, /*read_only=*/true);
-    } catch (const indexer::IndexError& e) {
+    } catch (const index::IndexError& e) {
         throw UserError(e.what());
     }
 }
 
-indexer::UploadFilter filter_of(const QueryOptions& options) {
-    indexer::UploadFilter filter;
+index::UploadFilter filter_of(const QueryOptions& options) {
+    index::UploadFilter filter;
     if (!options.customer.empty()) filter.customer = options.customer;
-    if (!options.status.empty()) filter.status = indexer::parse_status(options.status);
+    if (!options.status.empty()) filter.status = contract::parse_state(options.status);
     if (!options.since.empty()) {
         try {
-            filter.since = indexer::parse_since(options.since, indexer::Clock::now());
+            filter.since = parse_since(options.since, index::Clock::now());
         } catch (const std::invalid_argument& e) {
             throw UserError(e.what());
         }
@@ -143,9 +144,9 @@ void run_bundles(const QueryOptions& options) {
         {"FINISHED", "CUSTOMER", "PATH", "STATUS", "BYTES", "MEMBERS", "UPLOAD_ID", "REASON"},
         {false, false, false, false, true, true, false, false});
     for (const auto& r : rows) {
-        std::string status(indexer::to_string(r.status));
+        std::string status(contract::to_string(r.status));
         if (r.missing_since) status += " (missing)";
-        table.add({indexer::format_timestamp(r.finished_at), r.customer, r.path, status,
+        table.add({format_timestamp(r.finished_at), r.customer, r.path, status,
                    std::to_string(r.bytes), std::to_string(r.member_count), r.upload_id, r.reason});
     }
     table.print();
@@ -158,10 +159,10 @@ void run_members(const QueryOptions& options) {
         throw UserError(
             "no bundle \"" + options.bundle +
             "\" in the index (give CUSTOMER/PATH of an accepted bundle, or an upload id)");
-    if (bundle->status != indexer::UploadStatus::accepted)
+    if (bundle->status != index::UploadState::accepted)
         std::fprintf(
             stderr, "dropgate: upload %s was %s (%s); only accepted bundles have members\n",
-            bundle->upload_id.c_str(), std::string(indexer::to_string(bundle->status)).c_str(),
+            bundle->upload_id.c_str(), std::string(contract::to_string(bundle->status)).c_str(),
             bundle->reason.c_str());
     if (options.json) {
         index.members(bundle->id, [](const Member& m) { print_json(member_json(m)); });
@@ -171,7 +172,7 @@ void run_members(const QueryOptions& options) {
     index.members(bundle->id, [&](const Member& m) {
         table.add(
             {std::string(1, m.type), octal_mode(m.mode), std::to_string(m.size),
-             indexer::format_timestamp(indexer::Clock::from_time_t(m.mtime)).substr(0, 19) + "Z",
+             format_timestamp(index::Clock::from_time_t(m.mtime)).substr(0, 19) + "Z",
              member_name(m)});
     });
     table.print();
@@ -180,7 +181,7 @@ void run_members(const QueryOptions& options) {
 void run_find(const QueryOptions& options) {
     auto index = open_index(options);
     if (options.json) {
-        index.find_members(options.glob, filter_of(options), [](const indexer::FoundMember& f) {
+        index.find_members(options.glob, filter_of(options), [](const index::FoundMember& f) {
             json object{{"customer", f.customer}, {"bundle", f.bundle}, {"upload", f.upload}};
             object.update(member_json(f.member));
             print_json(object);
@@ -188,7 +189,7 @@ void run_find(const QueryOptions& options) {
         return;
     }
     Table table({"CUSTOMER", "BUNDLE", "TYPE", "SIZE", "PATH"}, {false, false, false, true, false});
-    index.find_members(options.glob, filter_of(options), [&](const indexer::FoundMember& f) {
+    index.find_members(options.glob, filter_of(options), [&](const index::FoundMember& f) {
         table.add({f.customer, f.bundle, std::string(1, f.member.type),
                    std::to_string(f.member.size), member_name(f.member)});
     });
@@ -201,7 +202,7 @@ void run_stats(const QueryOptions& options) {
     if (options.json) {
         for (const auto& s : rows)
             print_json(json{{"customer", s.customer},
-                            {"status", indexer::to_string(s.status)},
+                            {"status", contract::to_string(s.status)},
                             {"uploads", s.uploads},
                             {"bytes", s.bytes},
                             {"uncompressed_bytes", s.uncompressed_bytes},
@@ -211,7 +212,7 @@ void run_stats(const QueryOptions& options) {
     Table table({"CUSTOMER", "STATUS", "UPLOADS", "BYTES", "UNCOMPRESSED", "MEMBERS"},
                 {false, false, true, true, true, true});
     for (const auto& s : rows)
-        table.add({s.customer, std::string(indexer::to_string(s.status)), std::to_string(s.uploads),
+        table.add({s.customer, std::string(contract::to_string(s.status)), std::to_string(s.uploads),
                    std::to_string(s.bytes), std::to_string(s.uncompressed_bytes),
                    std::to_string(s.members)});
     table.print();

@@ -6,7 +6,9 @@
 
 #include "command.hpp"
 #include "dropgate/config/config.hpp"
-#include "dropgate/indexer/validator.hpp"
+#include "dropgate/contract/names.hpp"
+#include "dropgate/contract/names.hpp"
+#include "dropgate/validator/validator.hpp"
 
 namespace dropgate::cli {
 
@@ -23,18 +25,19 @@ void add_validate(CLI::App& app) {
     cmd->callback([options] {
         config::Store store;  // defaults: *.tgz, *.tar.gz and the §3 limits
         if (!options->config.empty()) store = config::load(options->config).store;
-        const indexer::Limits limits = indexer::Limits::from(store);
+        const validator::Limits limits = validator::Limits::from(store);
+        const contract::NamePolicy names(store);
         const bool several = options->files.size() > 1;
         bool all_ok = true;
         for (const auto& file : options->files) {
             std::string prefix = several ? file + ": " : "";
             std::string name = std::filesystem::path(file).filename().string();
             std::string line;
-            if (auto reason = indexer::check_name(name, store.accept)) {
-                line = "REJECTED " + *reason;
+            if (names.classify(name) == contract::NameKind::refused) {
+                line = "REJECTED " + names.refusal(name);
             } else {
                 try {
-                    auto verdict = indexer::validate_file(file, limits);
+                    auto verdict = validator::validate_file(file, limits);
                     line = verdict.accepted ? "OK " + verdict.sha256 + " " +
                                                   std::to_string(verdict.member_count) + " members"
                                             : "REJECTED " + verdict.reason;

@@ -1,4 +1,4 @@
-// dropgate verify: the store and the index agree (see indexer/verify.hpp for what is checked).
+// dropgate verify: the store and the index agree (see index/verify.hpp for what is checked).
 // Exit 0 when clean (or when --repair removed every problem found), 1 otherwise.
 #include <cstdio>
 #include <filesystem>
@@ -7,8 +7,8 @@
 
 #include "command.hpp"
 #include "dropgate/config/config.hpp"
-#include "dropgate/indexer/index.hpp"
-#include "dropgate/indexer/verify.hpp"
+#include "dropgate/index/index.hpp"
+#include "dropgate/index/verify.hpp"
 
 namespace dropgate::cli {
 
@@ -26,15 +26,15 @@ void run_verify(const VerifyOptions& options) {
         throw UserError("index database " + config.index.database.string() +
                         " does not exist (it is created when the store starts)");
     // Read-write: --repair writes, and an older schema is migrated first.
-    auto index = indexer::Index::open(config.index.database);
+    auto index = index::Index::open(config.index.database);
     std::uint64_t remaining = 0;
-    auto summary = indexer::verify_store(
-        index, config.store.root, options.repair, [&](const indexer::Problem& problem) {
-            std::printf("%-16s %s: %s\n", std::string(indexer::to_string(problem.kind)).c_str(),
+    auto summary = index::verify_store(
+        index, config.store.root, options.repair, [&](const index::Problem& problem) {
+            std::printf("%-16s %s: %s\n", std::string(index::to_string(problem.kind)).c_str(),
                         problem.name.c_str(), problem.detail.c_str());
             // Only a removed staging leftover is gone for good; a missing bundle stays a problem.
             bool resolved =
-                problem.repaired && problem.kind == indexer::ProblemKind::staging_leftover;
+                problem.repaired && problem.kind == index::ProblemKind::staging_leftover;
             if (!resolved) ++remaining;
         });
     std::printf(

@@ -8,16 +8,12 @@
 #include <set>
 #include <sstream>
 
+#include "dropgate/base/ssh.hpp"
 #include "reader.hpp"
 
 namespace dropgate::config::detail {
 
 namespace {
-
-struct SshKeyFree {
-    void operator()(ssh_key key) const { ssh_key_free(key); }
-};
-using SshKeyPtr = std::unique_ptr<std::remove_pointer_t<ssh_key>, SshKeyFree>;
 
 std::string trim(const std::string& s) {
     auto begin = s.find_first_not_of(" \t\r");
@@ -105,7 +101,7 @@ std::string public_key_problem(const std::string& line) {
     ssh_key raw = nullptr;
     if (ssh_pki_import_pubkey_base64(blob.c_str(), key_type, &raw) != SSH_OK || !raw)
         return "not a valid " + type + " public key";
-    SshKeyPtr key(raw);
+    SshKey key(raw);
     return {};
 }
 

@@ -1,6 +1,4 @@
-// Scalar value parsing shared by the loader: sizes, durations, endpoints, names, globs.
-#include <fnmatch.h>
-
+// Scalar value parsing shared by the loader: sizes, durations, endpoints, names.
 #include <charconv>
 #include <stdexcept>
 #include <string>
@@ -111,13 +109,6 @@ std::string Endpoint::to_string() const {
 
 std::string_view to_string(Role role) {
     return role == Role::customer ? "customer" : "support";
-}
-
-bool matches_any(std::string_view name, const std::vector<std::string>& patterns) {
-    std::string subject(name);
-    for (const auto& pattern : patterns)
-        if (fnmatch(pattern.c_str(), subject.c_str(), 0) == 0) return true;
-    return false;
 }
 
 bool is_safe_name(std::string_view name) {

@@ -11,9 +11,9 @@
 #include <filesystem>
 #include <system_error>
 
-#include "dropgate/log.hpp"
+#include "dropgate/base/log.hpp"
 #include "judge.hpp"
-#include "names.hpp"
+#include "dropgate/base/ids.hpp"
 #include "upload.hpp"
 #include "xattrs.hpp"
 
@@ -44,19 +44,19 @@ std::string parent_of(const std::string& rel) {
 
 Backing::Backing(const config::Store& store, const std::vector<std::string>& customers,
                  bool read_only)
-    : store_(store) {
+    : layout_(store.root) {
     if (!read_only) {
-        std::filesystem::create_directories(store.bundles_dir());
-        std::filesystem::create_directories(store.staging_dir());
+        std::filesystem::create_directories(layout_.bundles());
+        std::filesystem::create_directories(layout_.staging());
         for (const auto& customer : customers)
-            std::filesystem::create_directories(store.bundles_dir() / customer);
-        staging_ = open_directory(store.staging_dir());
+            std::filesystem::create_directories(layout_.bundles() / customer);
+        staging_ = open_directory(layout_.staging());
     }
-    bundles_ = open_directory(store.bundles_dir());
+    bundles_ = open_directory(layout_.bundles());
 }
 
 std::string Backing::bundle_path(const std::string& rel) const {
-    return (store_.bundles_dir() / rel).string();
+    return (layout_.bundles() / rel).string();
 }
 
 UniqueFd Backing::create_staging(const std::string& id, const std::string& target) {
@@ -118,9 +118,9 @@ int Backing::publish(Upload& upload, const std::string& rel) {
 
 void Backing::recover(Judge& judge) {
     namespace stdfs = std::filesystem;
-    for (const auto& entry : stdfs::directory_iterator(store_.staging_dir())) {
+    for (const auto& entry : stdfs::directory_iterator(layout_.staging())) {
         std::string id = entry.path().filename().string();
-        indexer::UploadRecord row;
+        index::UploadRecord row;
         row.upload_id = id;
         {
             UniqueFd fd(::openat(staging_.get(), id.c_str(), O_RDONLY | O_CLOEXEC));
@@ -138,8 +138,8 @@ void Backing::recover(Judge& judge) {
                 if (::fstat(fd.get(), &st) == 0) row.bytes = static_cast<std::uint64_t>(st.st_size);
             }
         }
-        row.started_at = row.finished_at = indexer::Clock::now();
-        row.status = indexer::UploadStatus::aborted;
+        row.started_at = row.finished_at = index::Clock::now();
+        row.status = index::UploadState::aborted;
         row.reason = "store restarted before the upload finished";
         std::error_code ignored;
         stdfs::remove_all(entry.path(), ignored);
@@ -150,15 +150,15 @@ void Backing::recover(Judge& judge) {
                                      {"bytes", row.bytes},
                                      {"reason", row.reason}});
     }
-    for (const auto& entry : stdfs::recursive_directory_iterator(store_.bundles_dir())) {
+    for (const auto& entry : stdfs::recursive_directory_iterator(layout_.bundles())) {
         if (!entry.is_regular_file()) continue;
-        std::string rel = stdfs::relative(entry.path(), store_.bundles_dir()).string();
+        std::string rel = stdfs::relative(entry.path(), layout_.bundles()).string();
         auto slash = rel.find('/');
         if (slash == std::string::npos) continue;
         std::string customer = rel.substr(0, slash), path = rel.substr(slash + 1);
         if (judge.find_accepted(customer, path)) continue;
-        indexer::MemberSpool members(store_.staging_dir());
-        auto verdict = indexer::validate_file(entry.path(), judge.limits(), &members);
+        index::MemberSpool members(layout_.staging());
+        auto verdict = validator::validate_file(entry.path(), judge.limits(), &members);
         if (!verdict.accepted) {
             log::error("bundle_invalid", {{"customer", customer},
                                           {"path", path},
@@ -166,15 +166,15 @@ void Backing::recover(Judge& judge) {
                                           {"action", "left in place; run dropgate verify"}});
             continue;
         }
-        indexer::UploadRecord row;
+        index::UploadRecord row;
         row.upload_id = new_upload_id();
         row.customer = customer;
         row.path = path;
         row.remote = "recovered at start-up";
-        row.started_at = row.finished_at = indexer::Clock::now();
+        row.started_at = row.finished_at = index::Clock::now();
         row.bytes = verdict.bytes;
         row.sha256 = verdict.sha256;
-        row.status = indexer::UploadStatus::accepted;
+        row.status = index::UploadState::accepted;
         row.gzip_members = verdict.gzip_members;
         row.uncompressed_bytes = verdict.uncompressed_bytes;
         row.member_count = verdict.member_count;

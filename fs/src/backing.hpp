@@ -1,10 +1,11 @@
-// The backing directories under store.root: bundles/<customer>/<path> and .staging/<upload-id>.
+// The backing directories under store.root (contract/layout.hpp), opened once as directory fds.
 #pragma once
 
 #include <string>
 
+#include "dropgate/base/unique_fd.hpp"
 #include "dropgate/config/config.hpp"
-#include "dropgate/indexer/unique_fd.hpp"
+#include "dropgate/contract/layout.hpp"
 
 namespace dropgate::fs {
 
@@ -19,6 +20,7 @@ class Backing {
     int bundles() const { return bundles_.get(); }
     int staging() const { return staging_.get(); }
     std::string bundle_path(const std::string& rel) const;
+    const contract::Layout& layout() const { return layout_; }
 
     // A new, empty staging file for `id`, opened read-write. Throws on failure.
     UniqueFd create_staging(const std::string& id, const std::string& target);
@@ -35,7 +37,7 @@ class Backing {
   private:
     int make_parents(const std::string& rel);
 
-    const config::Store& store_;
+    contract::Layout layout_;
     UniqueFd bundles_;
     UniqueFd staging_;
 };

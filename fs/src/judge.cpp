@@ -1,22 +1,24 @@
 #include "judge.hpp"
 
+#include "dropgate/contract/layout.hpp"
+
 namespace dropgate::fs {
 
 Judge::Judge(const config::Config& config, bool read_only)
-    : limits_(indexer::Limits::from(config.store)), spool_dir_(config.store.staging_dir()) {
-    if (!read_only) index_.emplace(indexer::Index::open(config.index.database));
+    : limits_(validator::Limits::from(config.store)), spool_dir_(contract::Layout(config.store.root).staging()) {
+    if (!read_only) index_.emplace(index::Index::open(config.index.database));
 }
 
 std::unique_ptr<ContentCheck> Judge::start_check() const {
     return std::make_unique<ContentCheck>(limits_, spool_dir_);
 }
 
-void Judge::record(const indexer::UploadRecord& row, const indexer::MemberSpool* members) {
+void Judge::record(const index::UploadRecord& row, const index::MemberSpool* members) {
     std::lock_guard lock(index_mutex_);
     if (index_) index_->record(row, members);
 }
 
-std::optional<indexer::UploadRecord> Judge::find_accepted(const std::string& customer,
+std::optional<index::UploadRecord> Judge::find_accepted(const std::string& customer,
                                                           const std::string& path) {
     std::lock_guard lock(index_mutex_);
     if (!index_) return std::nullopt;

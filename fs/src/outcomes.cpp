@@ -4,9 +4,10 @@
 #include <chrono>
 #include <cstring>
 
-#include "dropgate/log.hpp"
-#include "dropgate/metrics.hpp"
-#include "names.hpp"
+#include "dropgate/base/log.hpp"
+#include "store_metrics.hpp"
+#include "dropgate/contract/names.hpp"
+#include "dropgate/contract/refusals.hpp"
 #include "store_fs.hpp"
 #include "xattrs.hpp"
 
@@ -15,25 +16,25 @@ namespace dropgate::fs {
 namespace {
 
 // Logs and counts how an upload ended; `upload` gives the close time for the verdict latency.
-void log_outcome(const indexer::UploadRecord& row, int error, const Upload& upload) {
+void log_outcome(const index::UploadRecord& row, int error, const Upload& upload) {
     nlohmann::ordered_json fields = {{"upload_id", row.upload_id},
                                      {"customer", row.customer},
                                      {"path", row.path},
                                      {"remote", row.remote},
                                      {"bytes", row.bytes}};
     if (!row.sha256.empty()) fields["sha256"] = row.sha256;
-    if (row.status == indexer::UploadStatus::accepted) fields["members"] = row.member_count;
+    if (row.status == index::UploadState::accepted) fields["members"] = row.member_count;
     if (!row.reason.empty()) fields["reason"] = row.reason;
     if (error) fields["errno"] = std::strerror(error);
     fields["duration_s"] = std::chrono::duration<double>(row.finished_at - row.started_at).count();
-    std::string event = "upload_" + std::string(indexer::to_string(row.status));
-    if (row.status == indexer::UploadStatus::accepted)
+    std::string event = "upload_" + std::string(contract::to_string(row.status));
+    if (row.status == index::UploadState::accepted)
         log::info(event, fields);
     else
         log::warn(event, fields);
-    metrics::upload_finished(indexer::to_string(row.status), row.bytes);
+    store_metrics::upload_finished(row.status, row.bytes);
     if (upload.close_seen != std::chrono::steady_clock::time_point{})
-        metrics::verdict_latency(
+        store_metrics::verdict_latency(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - upload.close_seen)
                 .count());
 }
@@ -44,11 +45,10 @@ int StoreFs::conclude(Upload& upload) {
     upload.close_seen = std::chrono::steady_clock::now();
     if (upload.write_error) {
         int error = upload.write_error;
-        std::string reason = error == ENOSPC ? "disk full"
-                             : error == EFBIG
-                                 ? "bundle exceeds max_bundle_size " +
-                                       std::to_string(judge_.limits().max_bundle_size) + " bytes"
-                                 : std::string("write failed: ") + std::strerror(error);
+        std::string reason = error == ENOSPC  ? contract::disk_full()
+                             : error == EFBIG ? contract::bundle_too_large(
+                                                    judge_.limits().max_bundle_size)
+                                              : std::string("write failed: ") + std::strerror(error);
         return refuse(upload, error, reason);
     }
     // The fsync of the dirty tail runs while the check finishes its last few MiB: the close
@@ -61,10 +61,10 @@ int StoreFs::conclude(Upload& upload) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - judge_start).count();
     if (!verdict.accepted)
         return refuse(upload, verdict.error ? verdict.error : EBADMSG, verdict.reason);
-    switch (classify_name(base_name_of(upload.path), config_.store)) {
-        case NameKind::bundle:
+    switch (names_.classify(contract::base_name(upload.path))) {
+        case contract::NameKind::bundle:
             return publish(upload, upload.path);
-        case NameKind::temporary:
+        case contract::NameKind::temporary:
             upload.state = Upload::State::held;
             upload.held_since = std::chrono::steady_clock::now();
             log::info("upload_held", {{"upload_id", upload.id},
@@ -73,7 +73,7 @@ int StoreFs::conclude(Upload& upload) {
                                       {"bytes", verdict.bytes},
                                       {"sha256", verdict.sha256}});
             return 0;
-        case NameKind::refused:
+        case contract::NameKind::refused:
             break;
     }
     return refuse(upload, EACCES, "name not accepted: " + upload.path);
@@ -86,13 +86,12 @@ int StoreFs::publish(Upload& upload, const std::string& path) {
         upload.path = path;
         if (auto live = live_.find(&upload); live != live_.end()) live->second->rel = rel;
     }
-    auto row = row_for(upload, indexer::UploadStatus::accepted, "");
+    auto row = row_for(upload, index::UploadState::accepted, "");
     xattr::store(upload.fd(), xattr::bundle_attributes(row));  // best effort: the row is the truth
     const auto publish_start = std::chrono::steady_clock::now();
     if (int error = backing_.publish(upload, rel)) {
         if (error == EEXIST)
-            return refuse(upload, EEXIST,
-                          rel + " already exists; bundles are immutable — upload under a new name");
+            return refuse(upload, EEXIST, contract::already_exists(rel));
         return refuse(upload, error, std::string("could not publish: ") + std::strerror(error));
     }
     try {
@@ -118,7 +117,7 @@ int StoreFs::refuse(Upload& upload, int error, const std::string& reason) {
     upload.state = Upload::State::refused;
     upload.verdict.error = error;
     upload.verdict.reason = reason;
-    auto row = row_for(upload, indexer::UploadStatus::rejected, reason);
+    auto row = row_for(upload, index::UploadState::rejected, reason);
     try {
         judge_.record(row);
     } catch (const std::exception& e) {
@@ -132,7 +131,7 @@ int StoreFs::refuse(Upload& upload, int error, const std::string& reason) {
 int StoreFs::abort(Upload& upload, const std::string& reason) {
     backing_.remove_staging(upload.id);
     upload.state = Upload::State::aborted;
-    auto row = row_for(upload, indexer::UploadStatus::aborted, reason);
+    auto row = row_for(upload, index::UploadState::aborted, reason);
     try {
         judge_.record(row);
     } catch (const std::exception& e) {

@@ -15,7 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "dropgate/log.hpp"
+#include "dropgate/base/log.hpp"
 #include "store_fs.hpp"
 
 namespace dropgate::fs {

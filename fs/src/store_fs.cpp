@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "names.hpp"
+#include "dropgate/contract/names.hpp"
 #include "proc.hpp"
 #include "xattrs.hpp"
 
@@ -34,6 +34,7 @@ struct DirListing {
 StoreFs::StoreFs(const config::Config& config, const MountSettings& settings)
     : config_(config),
       settings_(settings),
+      names_(config.store),
       backing_(config.store, config.customers(), settings.read_only),
       judge_(config, settings.read_only) {
     root_.kind = Inode::Kind::root;
@@ -140,7 +141,7 @@ void StoreFs::lookup(fuse_req_t req, fuse_ino_t parent_ino, const char* name) {
                 return (void)fuse_reply_err(req, ENOENT);
         }
         if (!settings_.read_only) inode = visible_upload(req, rel);
-        if (!inode && is_valid_component(name)) {
+        if (!inode && contract::is_valid_component(name)) {
             struct stat st {};
             if (::fstatat(backing_.bundles(), rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
                 if (S_ISDIR(st.st_mode))
@@ -195,7 +196,7 @@ void StoreFs::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         ::rewinddir(dir);
         while (dirent* entry = ::readdir(dir)) {
             std::string name = entry->d_name;
-            if (!is_valid_component(name)) continue;
+            if (!contract::is_valid_component(name)) continue;
             if (entry->d_type == DT_DIR)
                 listing->entries.push_back({name, S_IFDIR, entry->d_ino});
             else if (entry->d_type == DT_REG)
@@ -241,7 +242,7 @@ void StoreFs::releasedir(fuse_req_t req, fuse_file_info* fi) {
 void StoreFs::mkdir(fuse_req_t req, fuse_ino_t parent_ino, const char* name) {
     if (settings_.read_only) return (void)fuse_reply_err(req, EROFS);
     Inode& parent = *inode_of(parent_ino);
-    if (parent.kind != Inode::Kind::directory || !is_valid_component(name))
+    if (parent.kind != Inode::Kind::directory || !contract::is_valid_component(name))
         return (void)fuse_reply_err(req, EACCES);
     std::string rel = child_rel(parent, name);
     if (::mkdirat(backing_.bundles(), rel.c_str(), 0755) != 0)

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "backing.hpp"
+#include "dropgate/contract/names.hpp"
 #include "dropgate/fs/store.hpp"
 #include "judge.hpp"
 #include "upload.hpp"
@@ -103,12 +104,13 @@ class StoreFs {
     int publish(Upload& upload, const std::string& path);
     int refuse(Upload& upload, int error, const std::string& reason);
     int abort(Upload& upload, const std::string& reason);
-    indexer::UploadRecord row_for(const Upload& upload, indexer::UploadStatus status,
+    index::UploadRecord row_for(const Upload& upload, index::UploadState status,
                                   const std::string& reason) const;
     void forget_live(Upload& upload, const std::string* published_rel);
 
     const config::Config& config_;
     const MountSettings settings_;
+    const contract::NamePolicy names_;
     Backing backing_;
     Judge judge_;
 

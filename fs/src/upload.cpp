@@ -252,7 +252,7 @@ int Upload::wait_sync() {
     return sync_error_;
 }
 
-const indexer::Verdict& Upload::judge() {
+const validator::Verdict& Upload::judge() {
     if (judged) return verdict;
     judged = true;
     catch_up(0);

@@ -16,7 +16,7 @@
 #include <string>
 #include <thread>
 
-#include "dropgate/indexer/unique_fd.hpp"
+#include "dropgate/base/unique_fd.hpp"
 #include "judge.hpp"
 
 namespace dropgate::fs {
@@ -51,8 +51,8 @@ class Upload {
     int truncate(std::uint64_t size);
     // Feeds whatever the check has not seen yet (from the staging file) and finishes it.
     // Call once; the result is cached in `verdict`.
-    const indexer::Verdict& judge();
-    const indexer::MemberSpool& members() const { return check_->spool; }
+    const validator::Verdict& judge();
+    const index::MemberSpool& members() const { return check_->spool; }
     // Makes the staging file durable (mode 0444, then fsync) on its own thread, so the fsync
     // of the dirty tail overlaps with finishing the check; the first call starts it.
     void start_sync();
@@ -60,7 +60,7 @@ class Upload {
     // before the rename, so the data is on disk before the name is.
     int wait_sync();
 
-    indexer::Verdict verdict;  // valid once judged
+    validator::Verdict verdict;  // valid once judged
     bool judged = false;
     std::chrono::steady_clock::time_point close_seen{};  // the flush that asked for the verdict
     double judge_seconds = 0;  // finishing the check at close (should be ~0: it streamed)
@@ -105,7 +105,7 @@ class Upload {
     std::atomic<int> read_error_{0};
     std::atomic<bool> hashing_apart_{false};  // set by the check thread, once
     std::atomic<std::uint64_t> hashed_{0};    // [0, hashed_) went to sha_ (when apart)
-    indexer::Sha256 sha_;                     // owned by the hash thread until judge() joins it
+    validator::Sha256 sha_;                     // owned by the hash thread until judge() joins it
     std::jthread hash_thread_;   // started (by the check thread) after sha_ holds the state
     std::jthread check_thread_;  // started by write() once the upload outgrows kCheckInLine
     std::jthread sync_thread_;   // the close-time fsync; joined (destroyed) before fd_

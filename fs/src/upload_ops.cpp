@@ -8,9 +8,11 @@
 #include <chrono>
 #include <cstring>
 
-#include "dropgate/log.hpp"
-#include "dropgate/metrics.hpp"
-#include "names.hpp"
+#include "dropgate/base/log.hpp"
+#include "store_metrics.hpp"
+#include "dropgate/base/ids.hpp"
+#include "dropgate/contract/names.hpp"
+#include "dropgate/contract/refusals.hpp"
 #include "proc.hpp"
 #include "store_fs.hpp"
 #include "xattrs.hpp"
@@ -34,19 +36,16 @@ void StoreFs::create(fuse_req_t req, fuse_ino_t parent_ino, const char* name, fu
     const std::string customer = rel.substr(0, slash), path = rel.substr(slash + 1);
     // Name checks happen here, at create, so a client learns at once instead of after sending
     // gigabytes; the same rules are applied again at publish.
-    if (classify_name(name, config_.store) == NameKind::refused) {
-        auto reason = indexer::check_name(name, config_.store);
-        log::info("upload_refused", {{"customer", customer},
-                                     {"path", path},
-                                     {"reason", reason ? *reason : "name not allowed"}});
+    if (names_.classify(name) == contract::NameKind::refused) {
+        log::info("upload_refused",
+                  {{"customer", customer}, {"path", path}, {"reason", names_.refusal(name)}});
         return (void)fuse_reply_err(req, EACCES);
     }
     struct stat existing {};
     if (::fstatat(backing_.bundles(), rel.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0) {
         log::info("upload_refused", {{"customer", customer},
                                      {"path", path},
-                                     {"reason", rel + " already exists; bundles are immutable — "
-                                                      "upload under a new name"}});
+                                     {"reason", contract::already_exists(rel)}});
         return (void)fuse_reply_err(req, EEXIST);
     }
     std::string id = new_upload_id();
@@ -123,7 +122,7 @@ void StoreFs::write(fuse_req_t req, const char* data, size_t size, off_t offset,
     int error = upload.write({reinterpret_cast<const std::uint8_t*>(data), size},
                              static_cast<std::uint64_t>(offset));
     if (error) return (void)fuse_reply_err(req, error);
-    metrics::bytes_received(size);
+    store_metrics::bytes_received(size);
     fuse_reply_write(req, size);
 }
 
@@ -270,7 +269,7 @@ void StoreFs::rename(fuse_req_t req, fuse_ino_t parent_ino, const char* name,
     // customer: that rename is its publication.
     if (upload->state.load() != Upload::State::held) return (void)fuse_reply_err(req, EACCES);
     if (to.substr(0, to.find('/')) != upload->customer ||
-        classify_name(newname, config_.store) != NameKind::bundle)
+        names_.classify(newname) != contract::NameKind::bundle)
         return (void)fuse_reply_err(req, EACCES);
     struct stat st {};
     if (::fstatat(backing_.bundles(), to.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
@@ -278,9 +277,9 @@ void StoreFs::rename(fuse_req_t req, fuse_ino_t parent_ino, const char* name,
     fuse_reply_err(req, publish(*upload, to.substr(to.find('/') + 1)));
 }
 
-indexer::UploadRecord StoreFs::row_for(const Upload& upload, indexer::UploadStatus status,
+index::UploadRecord StoreFs::row_for(const Upload& upload, index::UploadState status,
                                        const std::string& reason) const {
-    indexer::UploadRecord row;
+    index::UploadRecord row;
     row.upload_id = upload.tag_upload_id.empty() ? upload.id : upload.tag_upload_id;
     row.customer = upload.customer;
     row.path = upload.path;
@@ -288,7 +287,7 @@ indexer::UploadRecord StoreFs::row_for(const Upload& upload, indexer::UploadStat
                                            : upload.tag_remote;
     row.client_version = upload.tag_client_version;
     row.started_at = upload.started_at;
-    row.finished_at = indexer::Clock::now();
+    row.finished_at = index::Clock::now();
     row.status = status;
     row.reason = reason;
     if (upload.judged) {

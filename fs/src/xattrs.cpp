@@ -3,21 +3,17 @@
 #include <sys/xattr.h>
 
 #include <cerrno>
-#include <chrono>
 
-#include "names.hpp"
+#include "dropgate/base/time.hpp"
 
 namespace dropgate::fs::xattr {
 
 std::vector<std::pair<std::string, std::string>> bundle_attributes(
-    const indexer::UploadRecord& row) {
-    auto seconds =
-        std::chrono::duration_cast<std::chrono::seconds>(row.finished_at.time_since_epoch())
-            .count();
+    const index::UploadRecord& row) {
     std::string uploader = row.customer;
     if (!row.remote.empty()) uploader += " from " + row.remote;
     return {{kSha256, row.sha256},
-            {kUploadedAt, utc_timestamp(seconds)},
+            {kUploadedAt, format_timestamp_seconds(row.finished_at)},
             {kUploader, uploader},
             {kMembers, std::to_string(row.member_count)},
             {kUploadId, row.upload_id}};
@@ -36,7 +32,7 @@ std::vector<std::pair<std::string, std::string>> load(const std::string& path) {
     for (ssize_t at = 0; len > 0 && at < len;) {
         std::string name(names + at);
         at += static_cast<ssize_t>(name.size()) + 1;
-        if (!name.starts_with("user.dropgate.") || name == kTarget) continue;
+        if (!name.starts_with(kPrefix) || name == kTarget) continue;
         char value[1024];
         ssize_t n = ::lgetxattr(path.c_str(), name.c_str(), value, sizeof value);
         if (n >= 0) result.emplace_back(name, std::string(value, static_cast<std::size_t>(n)));

@@ -8,14 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include "dropgate/base/ssh.hpp"
 #include "dropgate/config/config.hpp"
 
 namespace dropgate::gateway {
 
-struct SshKeyFree {
-    void operator()(ssh_key key) const { ssh_key_free(key); }
-};
-using SshKey = std::unique_ptr<std::remove_pointer_t<ssh_key>, SshKeyFree>;
 
 class Authenticator {
   public:

@@ -9,9 +9,9 @@
 
 #include <cstring>
 
-#include "dropgate/metrics.hpp"
+#include "gateway_metrics.hpp"
 #include "jail.hpp"
-#include "log.hpp"
+#include "dropgate/base/log.hpp"
 #include "sandbox.hpp"
 #include "sftp_server.hpp"
 #include "socket_readahead.hpp"
@@ -40,12 +40,9 @@ State* state_of(void* userdata) {
 
 void auth_log(State* st, const char* event, const char* user, const char* method) {
     bool failed = std::strcmp(event, "auth_failure") == 0;
-    if (failed) metrics::auth_failure();
-    LogLine(event, failed ? LogLine::Level::warn : LogLine::Level::info)
-        .add("user", user ? user : "")
-        .add("method", method)
-        .add("remote", st->connection->remote)
-        .emit();
+    if (failed) gateway_metrics::auth_failure();
+    log::event(failed ? log::Level::warn : log::Level::info, event,
+               {{"user", user ? user : ""}, {"method", method}, {"remote", st->connection->remote}});
 }
 
 int on_password(ssh_session, const char* user, const char* password, void* userdata) {
@@ -83,26 +80,17 @@ int on_subsystem(ssh_session, ssh_channel, const char* subsystem, void* userdata
         st->sftp = true;
         return 0;
     }
-    LogLine("request_refused")
-        .add("request", std::string("subsystem ") + subsystem)
-        .add("remote", st->connection->remote)
-        .emit();
+    log::info("request_refused", {{"request", std::string("subsystem ") + subsystem}, {"remote", st->connection->remote}});
     return 1;
 }
 
 int on_exec(ssh_session, ssh_channel, const char*, void* userdata) {
-    LogLine("request_refused")
-        .add("request", "exec")
-        .add("remote", state_of(userdata)->connection->remote)
-        .emit();
+    log::info("request_refused", {{"request", "exec"}, {"remote", state_of(userdata)->connection->remote}});
     return 1;
 }
 
 int on_shell(ssh_session, ssh_channel, void* userdata) {
-    LogLine("request_refused")
-        .add("request", "shell")
-        .add("remote", state_of(userdata)->connection->remote)
-        .emit();
+    log::info("request_refused", {{"request", "shell"}, {"remote", state_of(userdata)->connection->remote}});
     return 1;
 }
 
@@ -182,12 +170,12 @@ void on_stop(int) {  // the parent's grace period is over: end the session (uplo
 
 // Asks the parent whether this user may open one more session; "" if yes, else why not.
 std::string parent_refusal(int control_fd, const config::Config& config, const std::string& user) {
-    char answer = admission(control_fd, user);
-    if (answer == 0) return "the gateway is shutting down";
-    if (answer == 'G')
+    Control answer = admission(control_fd, user);
+    if (answer == Control::none) return "the gateway is shutting down";
+    if (answer == Control::too_many_sessions)
         return "too many sessions (max_sessions " + std::to_string(config.server.max_sessions) +
                ")";
-    if (answer == 'U')
+    if (answer == Control::too_many_for_user)
         return "too many sessions for user " + user + " (max_sessions_per_user " +
                std::to_string(config.server.max_sessions_per_user) + ")";
     return "";
@@ -260,10 +248,7 @@ SessionEnd serve_connection(const WorkerSetup& setup, Connection connection) {
                                       (setup.auth->any_password() ? SSH_AUTH_METHOD_PASSWORD : 0));
 
     if (ssh_handle_key_exchange(session) != SSH_OK) {
-        LogLine("kex_failed", LogLine::Level::warn)
-            .add("remote", connection.remote)
-            .add("error", ssh_get_error(session))
-            .emit();
+        log::warn("kex_failed", {{"remote", connection.remote}, {"error", ssh_get_error(session)}});
         ssh_free(session);
         ::close(socket_copy);
         return end(SessionEnd::other);
@@ -297,11 +282,7 @@ SessionEnd serve_connection(const WorkerSetup& setup, Connection connection) {
 
     const config::User& user = *st.user;
     if (std::string why = parent_refusal(setup.control_fd, config, user.name); !why.empty()) {
-        LogLine("connection_refused")
-            .add("user", user.name)
-            .add("remote", connection.remote)
-            .add("reason", why)
-            .emit();
+        log::info("connection_refused", {{"user", user.name}, {"remote", connection.remote}, {"reason", why}});
         ssh_channel_write_stderr(st.channel, (why + "\n").data(), std::uint32_t(why.size() + 1));
         disconnect(session, why, socket_copy);
         return end(SessionEnd::other);
@@ -312,18 +293,13 @@ SessionEnd serve_connection(const WorkerSetup& setup, Connection connection) {
     if (!sandboxed) {
         sandboxed = true;
         if (std::string problem = setup.sandbox->apply(); !problem.empty())
-            LogLine("sandbox_incomplete", LogLine::Level::warn).add("problem", problem).emit();
+            log::warn("sandbox_incomplete", {{"problem", problem}});
     }
     timeout = 0;  // blocking channel writes wait for the client's window instead of giving up
     ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &timeout);
 
-    LogLine("session_start")
-        .add("user", user.name)
-        .add("role", std::string(config::to_string(user.role)))
-        .add("remote", connection.remote)
-        .add("client", client_version)
-        .emit();
-    metrics::session_opened();
+    log::info("session_start", {{"user", user.name}, {"role", std::string(config::to_string(user.role))}, {"remote", connection.remote}, {"client", client_version}});
+    gateway_metrics::session_opened();
     std::string why;
     try {
         ChannelTransport transport(st.channel);
@@ -333,12 +309,8 @@ SessionEnd serve_connection(const WorkerSetup& setup, Connection connection) {
     } catch (const std::exception& e) {
         why = std::string("session error: ") + e.what();
     }
-    metrics::session_closed();
-    LogLine("session_end")
-        .add("user", user.name)
-        .add("remote", connection.remote)
-        .add("reason", why)
-        .emit();
+    gateway_metrics::session_closed();
+    log::info("session_end", {{"user", user.name}, {"remote", connection.remote}, {"reason", why}});
     ssh_channel_request_send_exit_status(st.channel, 0);  // ssh/scp report -1 without it
     ssh_channel_send_eof(st.channel);
     ssh_channel_close(st.channel);

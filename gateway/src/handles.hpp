@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dropgate/indexer/unique_fd.hpp"
+#include "dropgate/base/unique_fd.hpp"
 
 namespace dropgate::gateway {
 

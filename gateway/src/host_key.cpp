@@ -2,8 +2,8 @@
 
 #include <sys/stat.h>
 
-#include "dropgate/config/keys.hpp"
-#include "log.hpp"
+#include "dropgate/base/ssh_keys.hpp"
+#include "dropgate/base/log.hpp"
 
 namespace dropgate::gateway {
 
@@ -12,8 +12,8 @@ std::filesystem::path ensure_host_key(const std::filesystem::path& dir) {
     if (std::filesystem::exists(key)) return key;
     std::filesystem::create_directories(dir);
     ::chmod(dir.c_str(), 0700);
-    config::generate_ed25519_key(key, "dropgate host key");
-    LogLine("host_key_generated").add("path", key.string()).emit();
+    generate_ed25519_key(key, "dropgate host key");
+    log::info("host_key_generated", {{"path", key.string()}});
     return key;
 }
 

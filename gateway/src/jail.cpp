@@ -67,9 +67,4 @@ Jail::Parent Jail::parent(const std::string& path) const {
     return {open(dir, O_PATH | O_DIRECTORY), path.substr(slash + 1)};
 }
 
-std::string_view base_name(std::string_view path) {
-    std::size_t slash = path.rfind('/');
-    return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
 }  // namespace dropgate::gateway

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "dropgate/indexer/unique_fd.hpp"
+#include "dropgate/base/unique_fd.hpp"
 
 namespace dropgate::gateway {
 
@@ -44,8 +44,5 @@ class Jail {
   private:
     UniqueFd root_;
 };
-
-// The last component of a normalised path ("" for "/").
-std::string_view base_name(std::string_view path);
 
 }  // namespace dropgate::gateway

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <memory>
 
-#include "dropgate/unique_fd.hpp"
+#include "dropgate/base/unique_fd.hpp"
 
 #if DROPGATE_HAVE_SECCOMP
 #include <seccomp.h>

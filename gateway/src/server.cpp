@@ -23,12 +23,15 @@
 
 #include "auth.hpp"
 #include "connection.hpp"
+#include "control.hpp"
 #include "dropgate/gateway/gateway.hpp"
-#include "dropgate/indexer/unique_fd.hpp"
-#include "dropgate/metrics.hpp"
+#include "dropgate/base/unique_fd.hpp"
+#include "dropgate/base/metrics.hpp"
+#include "dropgate/base/ssh.hpp"
+#include "gateway_metrics.hpp"
 #include "fork_prep.hpp"
 #include "host_key.hpp"
-#include "log.hpp"
+#include "dropgate/base/log.hpp"
 #include "sandbox.hpp"
 #include "worker.hpp"
 
@@ -54,10 +57,6 @@ void on_signal(int signo) {
     [[maybe_unused]] ssize_t n = ::write(signal_pipe[1], &byte, 1);
     errno = saved;
 }
-
-struct BindFree {
-    void operator()(ssh_bind bind) const { ssh_bind_free(bind); }
-};
 
 UniqueFd listen_on(const config::Endpoint& endpoint) {
     sockaddr_storage addr{};
@@ -127,7 +126,7 @@ class Gateway {
 
     const config::Config& config_;
     Authenticator auth_;
-    std::unique_ptr<std::remove_pointer_t<ssh_bind>, BindFree> bind_;
+    SshBind bind_;
     SessionSandbox sandbox_;
     std::vector<UniqueFd> listeners_;
     std::map<pid_t, Worker> children_;
@@ -141,9 +140,7 @@ int Gateway::run() {
     ssh_init();
     warm_up_for_sessions();
     if (!sandbox_.problem().empty())
-        LogLine("sandbox_incomplete", LogLine::Level::warn)
-            .add("problem", sandbox_.problem())
-            .emit();
+        log::warn("sandbox_incomplete", {{"problem", sandbox_.problem()}});
     metrics::init();  // before any fork: session processes share the counters
     std::filesystem::path host_key = ensure_host_key(config_.server.host_key_dir);
     bind_.reset(ssh_bind_new());
@@ -166,14 +163,14 @@ int Gateway::run() {
     std::string endpoints;
     for (const auto& e : config_.server.listen)
         endpoints += (endpoints.empty() ? "" : " ") + e.to_string();
-    LogLine("listening").add("listen", endpoints).add("host_key", host_key.string()).emit();
+    log::info("listening", {{"listen", endpoints}, {"host_key", host_key.string()}});
 
     std::chrono::steady_clock::time_point deadline{};
     for (;;) {
         if (stop_requested && !listeners_.empty()) {
             listeners_.clear();
             deadline = std::chrono::steady_clock::now() + kShutdownGrace;
-            LogLine("stopping").add("sessions", std::uint64_t(children_.size())).emit();
+            log::info("stopping", {{"sessions", std::uint64_t(children_.size())}});
         }
         retire_idle(std::chrono::steady_clock::now());
         if (stop_requested && children_.empty()) break;
@@ -209,7 +206,7 @@ int Gateway::run() {
             if (it != children_.end()) answer(it->first, it->second);
         }
     }
-    LogLine("stopped").emit();
+    log::info("stopped");
     return 0;
 }
 
@@ -228,10 +225,7 @@ void Gateway::spawn(UniqueFd client) {
     std::size_t busy = 0;
     for (const auto& [pid, worker] : children_) busy += !worker.idle;
     if (busy >= config_.server.max_sessions + kMaxUnauthenticated) {
-        LogLine("connection_dropped")
-            .add("remote", remote)
-            .add("reason", "too many connections")
-            .emit();
+        log::info("connection_dropped", {{"remote", remote}, {"reason", "too many connections"}});
         return;
     }
     if (reuse_idle_worker(client.get(), remote)) return;
@@ -242,7 +236,7 @@ void Gateway::spawn(UniqueFd client) {
     pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
-        LogLine("fork_failed", LogLine::Level::error).add("error", std::strerror(errno)).emit();
+        log::error("fork_failed", {{"error", std::strerror(errno)}});
         return;
     }
     if (pid == 0) {
@@ -255,8 +249,8 @@ void Gateway::spawn(UniqueFd client) {
         WorkerSetup setup{&config_, &auth_, bind_.get(), &sandbox_, theirs.release(), parent};
         run_worker(setup, Connection{client.release(), std::move(remote)});
     }
-    metrics::connection_accepted();
-    LogLine("connection").add("remote", remote).add("pid", std::int64_t(pid)).emit();
+    gateway_metrics::connection_accepted();
+    log::info("connection", {{"remote", remote}, {"pid", std::int64_t(pid)}});
     children_[pid] = Worker{std::move(ours), {}, false, {}};
 }
 
@@ -275,8 +269,8 @@ bool Gateway::reuse_idle_worker(int client_fd, const std::string& remote) {
         ::fcntl(client_fd, F_SETFL, ::fcntl(client_fd, F_GETFL) & ~O_NONBLOCK);
         if (hand_over(best->control.get(), client_fd, remote)) {
             best->idle = false;
-            metrics::connection_accepted();
-            LogLine("connection").add("remote", remote).add("pid", std::int64_t(best_pid)).emit();
+            gateway_metrics::connection_accepted();
+            log::info("connection", {{"remote", remote}, {"pid", std::int64_t(best_pid)}});
             return true;
         }
         best->control.reset();  // it is gone or going: retire it and try the next one
@@ -306,22 +300,23 @@ void Gateway::answer(pid_t, Worker& worker) {
         worker.control.reset();
         return;
     }
-    if (buf[0] == 'I') {  // its session ended cleanly: it waits for another connection
+    if (Control(buf[0]) == Control::idle) {  // it waits for another connection
         worker.user.clear();
         worker.idle = true;
         worker.idle_since = std::chrono::steady_clock::now();
         return;
     }
-    if (buf[0] != 'A') return;
+    if (Control(buf[0]) != Control::admit) return;
     std::string user(buf + 1, std::size_t(n - 1));
-    // 'Y': go on; 'G': max_sessions reached; 'U': max_sessions_per_user reached.
     std::size_t sessions = 0;
     for (const auto& [pid, other] : children_) sessions += !other.user.empty();
-    char reply = sessions >= config_.server.max_sessions                     ? 'G'
-                 : sessions_of(user) >= config_.server.max_sessions_per_user ? 'U'
-                                                                             : 'Y';
-    if (reply == 'Y') worker.user = user;
-    ::send(worker.control.get(), &reply, 1, MSG_NOSIGNAL);
+    Control reply = sessions >= config_.server.max_sessions ? Control::too_many_sessions
+                    : sessions_of(user) >= config_.server.max_sessions_per_user
+                        ? Control::too_many_for_user
+                        : Control::admitted;
+    if (reply == Control::admitted) worker.user = user;
+    std::string message = control_message(reply);
+    ::send(worker.control.get(), message.data(), message.size(), MSG_NOSIGNAL);
 }
 
 void Gateway::reap() {
@@ -331,11 +326,7 @@ void Gateway::reap() {
         auto it = children_.find(pid);
         if (it == children_.end()) continue;
         if (WIFSIGNALED(status) && WTERMSIG(status) != SIGALRM)
-            LogLine("session_crashed", LogLine::Level::error)
-                .add("pid", std::int64_t(pid))
-                .add("signal", WTERMSIG(status))
-                .add("user", it->second.user)
-                .emit();
+            log::error("session_crashed", {{"pid", std::int64_t(pid)}, {"signal", WTERMSIG(status)}, {"user", it->second.user}});
         children_.erase(it);
     }
 }

@@ -1,6 +1,5 @@
 // Handle-based SFTP requests: OPEN, CLOSE, READ, WRITE, FSTAT, FSETSTAT, fsync, fstatvfs.
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -10,7 +9,11 @@
 #include <system_error>
 
 #include "attrs.hpp"
-#include "log.hpp"
+#include "dropgate/base/ids.hpp"
+#include "dropgate/contract/names.hpp"
+#include "dropgate/contract/refusals.hpp"
+#include "dropgate/contract/xattrs.hpp"
+#include "dropgate/base/log.hpp"
 #include "sftp_server.hpp"
 
 namespace dropgate::gateway {
@@ -19,26 +22,9 @@ using namespace sftp;
 
 namespace {
 
-std::string random_hex(std::size_t bytes) {
-    unsigned char raw[32];
-    if (bytes > sizeof raw || ::getrandom(raw, bytes, 0) != ssize_t(bytes))
-        throw std::system_error(errno, std::generic_category(), "getrandom");
-    static const char digits[] = "0123456789abcdef";
-    std::string hex;
-    for (std::size_t i = 0; i < bytes; ++i) {
-        hex += digits[raw[i] >> 4];
-        hex += digits[raw[i] & 15];
-    }
-    return hex;
-}
-
 void tag(int fd, const char* name, const std::string& value, const std::string& path) {
     if (::fsetxattr(fd, name, value.data(), value.size(), 0) != 0 && errno != ENOTSUP)
-        LogLine("xattr_failed", LogLine::Level::warn)
-            .add("path", path)
-            .add("name", name)
-            .add("error", std::strerror(errno))
-            .emit();
+        log::warn("xattr_failed", {{"path", path}, {"name", name}, {"error", std::strerror(errno)}});
 }
 
 }  // namespace
@@ -59,13 +45,7 @@ void SftpServer::upload_failed(OpenFile& file, int err) {
     if (!file.reported) {
         file.reported = true;
         transport_.write_stderr("dropgate: " + file.path + " refused: " + reason + "\n");
-        LogLine("upload_refused", LogLine::Level::warn)
-            .add("user", ctx_.user)
-            .add("path", file.path)
-            .add("upload_id", file.upload_id)
-            .add("bytes", file.bytes_written)
-            .add("reason", reason)
-            .emit();
+        log::warn("upload_refused", {{"user", ctx_.user}, {"path", file.path}, {"upload_id", file.upload_id}, {"bytes", file.bytes_written}, {"reason", reason}});
     }
     throw StatusError(err == EACCES ? FX_PERMISSION_DENIED : FX_FAILURE,
                       file.path + " refused: " + reason);
@@ -80,8 +60,7 @@ void SftpServer::on_open(std::uint32_t id, Reader& in) {
                           "too many open handles (limit " + std::to_string(kMaxHandles) + ")");
     auto file = std::make_unique<OpenFile>();
     file->path = path;
-    bool wants_write = pflags & (FXF_WRITE | FXF_APPEND | FXF_CREAT | FXF_TRUNC);
-    if (!wants_write) {
+    if (!opens_for_writing(pflags)) {
         file->fd = jail_.open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
     } else {
         try {
@@ -99,43 +78,27 @@ void SftpServer::on_open(std::uint32_t id, Reader& in) {
     send_handle(id, *handle);
 }
 
-void SftpServer::open_upload(OpenFile& upload, std::uint32_t pflags) {
-    OpenFile* file = &upload;
-    const std::string& path = upload.path;
-    {
-        if (ctx_.role == config::Role::support)
-            throw StatusError(
-                FX_PERMISSION_DENIED,
-                "opening " + path + " for writing is not allowed: the support role is read-only");
-        std::string_view name = base_name(path);
-        if (!accepted_name(name) && !temp_name(name)) {
-            std::string allowed;
-            for (const auto& pattern : ctx_.config->store.accept)
-                allowed += (allowed.empty() ? "" : ", ") + pattern;
-            throw StatusError(FX_PERMISSION_DENIED,
-                              path + ": not an accepted bundle name (allowed: " + allowed + ")");
-        }
-        // Bundles are immutable: every upload creates a new file, whatever flags were sent.
-        int flags = ((pflags & FXF_READ) ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_NOFOLLOW;
-        Jail::Opened opened = jail_.try_open(path, flags, 0644);
-        if (opened.error == EEXIST)
-            throw StatusError(
-                FX_FAILURE, ctx_.user + path +
-                                " already exists; bundles are immutable — upload under a new name");
-        if (!opened.fd) throw std::system_error(opened.error, std::generic_category(), path);
-        file->fd = std::move(opened.fd);
-        file->writing = true;
-        file->upload_id = random_hex(16);
-        tag(file->fd.get(), "user.dropgate.upload_id", file->upload_id, path);
-        tag(file->fd.get(), "user.dropgate.remote", ctx_.remote, path);
-        tag(file->fd.get(), "user.dropgate.client_version", ctx_.client_version, path);
-        LogLine("upload_started")
-            .add("user", ctx_.user)
-            .add("path", path)
-            .add("upload_id", file->upload_id)
-            .add("remote", ctx_.remote)
-            .emit();
-    }
+void SftpServer::open_upload(OpenFile& file, std::uint32_t pflags) {
+    const std::string& path = file.path;
+    if (names_.classify(contract::base_name(path)) == contract::NameKind::refused)
+        throw StatusError(FX_PERMISSION_DENIED,
+                          path + " refused: " + names_.refusal(contract::base_name(path)));
+    // Bundles are immutable: every upload creates a new file, whatever flags were sent.
+    int flags = ((pflags & FXF_READ) ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_NOFOLLOW;
+    Jail::Opened opened = jail_.try_open(path, flags, 0644);
+    if (opened.error == EEXIST)
+        throw StatusError(FX_FAILURE, contract::already_exists(ctx_.user + path));
+    if (!opened.fd) throw std::system_error(opened.error, std::generic_category(), path);
+    file.fd = std::move(opened.fd);
+    file.writing = true;
+    file.upload_id = new_upload_id();
+    tag(file.fd.get(), contract::xattr::kUploadId, file.upload_id, path);
+    tag(file.fd.get(), contract::xattr::kRemote, ctx_.remote, path);
+    tag(file.fd.get(), contract::xattr::kClientVersion, ctx_.client_version, path);
+    log::info("upload_started", {{"user", ctx_.user},
+                                 {"path", path},
+                                 {"upload_id", file.upload_id},
+                                 {"remote", ctx_.remote}});
 }
 
 void SftpServer::on_close(std::uint32_t id, Reader& in) {
@@ -150,12 +113,7 @@ void SftpServer::on_close(std::uint32_t id, Reader& in) {
     // The store gives its verdict here: close() fails with the reason's errno (spec §4).
     if (::close(file->fd.release()) != 0 && err == 0) err = errno;
     if (err == 0) {
-        LogLine("upload_closed")
-            .add("user", ctx_.user)
-            .add("path", file->path)
-            .add("upload_id", file->upload_id)
-            .add("bytes", file->bytes_written)
-            .emit();
+        log::info("upload_closed", {{"user", ctx_.user}, {"path", file->path}, {"upload_id", file->upload_id}, {"bytes", file->bytes_written}});
         send_status(id, FX_OK, "upload complete");
         return;
     }

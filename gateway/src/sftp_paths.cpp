@@ -1,5 +1,5 @@
 // Path-based SFTP requests: STAT/LSTAT/SETSTAT, OPENDIR/READDIR, MKDIR, REALPATH, RENAME,
-// READLINK, statvfs, and the refused ones (REMOVE, RMDIR, SYMLINK, hardlink).
+// READLINK, statvfs.
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -10,7 +10,9 @@
 #include <system_error>
 
 #include "attrs.hpp"
-#include "log.hpp"
+#include "dropgate/contract/names.hpp"
+#include "dropgate/contract/refusals.hpp"
+#include "dropgate/base/log.hpp"
 #include "sftp_server.hpp"
 
 namespace dropgate::gateway {
@@ -26,19 +28,6 @@ constexpr std::uint32_t kDirBatch = 100;  // entries per READDIR reply: well und
 }
 
 }  // namespace
-
-bool SftpServer::accepted_name(std::string_view name) const {
-    return config::matches_any(name, ctx_.config->store.accept);
-}
-
-bool SftpServer::temp_name(std::string_view name) const {
-    for (const auto& suffix : ctx_.config->store.temp_suffixes) {
-        if (name.size() > suffix.size() && name.ends_with(suffix) &&
-            accepted_name(name.substr(0, name.size() - suffix.size())))
-            return true;
-    }
-    return false;
-}
 
 void SftpServer::stat_common(std::uint32_t id, Reader& in, bool follow) {
     std::string path = Jail::normalize(in.path());
@@ -133,7 +122,7 @@ void SftpServer::on_mkdir(std::uint32_t id, Reader& in) {
     skip_attrs(in);
     auto parent = jail_.parent(path);
     if (::mkdirat(parent.dir.get(), parent.leaf.c_str(), 0755) != 0) fail(path);
-    LogLine("mkdir").add("user", ctx_.user).add("path", path).emit();
+    log::info("mkdir", {{"user", ctx_.user}, {"path", path}});
     send_status(id, FX_OK, "");
 }
 
@@ -146,7 +135,8 @@ void SftpServer::on_realpath(std::uint32_t id, Reader& in) {
 void SftpServer::on_rename(std::uint32_t id, Reader& in) {
     std::string from = Jail::normalize(in.path());
     std::string to = Jail::normalize(in.path());
-    if (!temp_name(base_name(from)) || !accepted_name(base_name(to)))
+    if (names_.classify(contract::base_name(from)) != contract::NameKind::temporary ||
+        !names_.is_bundle(contract::base_name(to)))
         throw StatusError(
             FX_PERMISSION_DENIED,
             "rename " + from + " -> " + to +
@@ -159,12 +149,10 @@ void SftpServer::on_rename(std::uint32_t id, Reader& in) {
     if (::renameat2(source.dir.get(), source.leaf.c_str(), target.dir.get(), target.leaf.c_str(),
                     RENAME_NOREPLACE) != 0) {
         if (errno == EEXIST)
-            throw StatusError(
-                FX_FAILURE, ctx_.user + to +
-                                " already exists; bundles are immutable — upload under a new name");
+            throw StatusError(FX_FAILURE, contract::already_exists(ctx_.user + to));
         fail(from);
     }
-    LogLine("rename").add("user", ctx_.user).add("from", from).add("to", to).emit();
+    log::info("rename", {{"user", ctx_.user}, {"from", from}, {"to", to}});
     send_status(id, FX_OK, "");
 }
 
@@ -181,21 +169,6 @@ void SftpServer::on_statvfs(std::uint32_t id, Reader& in) {
     std::string path = Jail::normalize(in.path());
     UniqueFd fd = jail_.open(path, O_PATH);
     statvfs_reply(id, fd.get());
-}
-
-// Never reached for a customer or support user (the table marks them forbidden); kept so
-// the table names a handler for every request it knows.
-void SftpServer::on_remove(std::uint32_t id, Reader&) {
-    send_status(id, FX_PERMISSION_DENIED, "remove is not allowed: bundles are immutable");
-}
-void SftpServer::on_rmdir(std::uint32_t id, Reader&) {
-    send_status(id, FX_PERMISSION_DENIED, "rmdir is not allowed: bundles are immutable");
-}
-void SftpServer::on_symlink(std::uint32_t id, Reader&) {
-    send_status(id, FX_PERMISSION_DENIED, "symlink is not allowed");
-}
-void SftpServer::on_hardlink(std::uint32_t id, Reader&) {
-    send_status(id, FX_OP_UNSUPPORTED, "hard links are not supported");
 }
 
 }  // namespace dropgate::gateway

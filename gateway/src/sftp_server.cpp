@@ -9,7 +9,8 @@
 #include <system_error>
 
 #include "attrs.hpp"
-#include "log.hpp"
+#include "dropgate/contract/xattrs.hpp"
+#include "dropgate/base/log.hpp"
 #include "refusal.hpp"
 
 namespace dropgate::gateway {
@@ -18,7 +19,7 @@ using namespace sftp;
 
 // Every request dropgate knows. Access is decided here, once, at dispatch.
 const SftpServer::Entry SftpServer::kTable[] = {
-    {"open", FXP_OPEN, nullptr, Access::read, &SftpServer::on_open},  // write opens checked inside
+    {"open", FXP_OPEN, nullptr, Access::by_open_flags, &SftpServer::on_open},
     {"close", FXP_CLOSE, nullptr, Access::read, &SftpServer::on_close},
     {"read", FXP_READ, nullptr, Access::read, &SftpServer::on_read},
     {"write", FXP_WRITE, nullptr, Access::write, &SftpServer::on_write},
@@ -28,20 +29,20 @@ const SftpServer::Entry SftpServer::kTable[] = {
     {"fsetstat", FXP_FSETSTAT, nullptr, Access::write, &SftpServer::on_fsetstat},
     {"opendir", FXP_OPENDIR, nullptr, Access::read, &SftpServer::on_opendir},
     {"readdir", FXP_READDIR, nullptr, Access::read, &SftpServer::on_readdir},
-    {"remove", FXP_REMOVE, nullptr, Access::forbidden, &SftpServer::on_remove},
+    {"remove", FXP_REMOVE, nullptr, Access::forbidden, nullptr},
     {"mkdir", FXP_MKDIR, nullptr, Access::write, &SftpServer::on_mkdir},
-    {"rmdir", FXP_RMDIR, nullptr, Access::forbidden, &SftpServer::on_rmdir},
+    {"rmdir", FXP_RMDIR, nullptr, Access::forbidden, nullptr},
     {"realpath", FXP_REALPATH, nullptr, Access::read, &SftpServer::on_realpath},
     {"stat", FXP_STAT, nullptr, Access::read, &SftpServer::on_stat},
     {"rename", FXP_RENAME, nullptr, Access::write, &SftpServer::on_rename},
     {"readlink", FXP_READLINK, nullptr, Access::read, &SftpServer::on_readlink},
-    {"symlink", FXP_SYMLINK, nullptr, Access::forbidden, &SftpServer::on_symlink},
+    {"symlink", FXP_SYMLINK, nullptr, Access::forbidden, nullptr},
     {"posix-rename", 0, "posix-rename@openssh.com", Access::write, &SftpServer::on_rename},
     {"statvfs", 0, "statvfs@openssh.com", Access::read, &SftpServer::on_statvfs},
     {"fstatvfs", 0, "fstatvfs@openssh.com", Access::read, &SftpServer::on_fstatvfs},
     {"fsync", 0, "fsync@openssh.com", Access::write, &SftpServer::on_fsync},
     {"limits", 0, "limits@openssh.com", Access::read, &SftpServer::on_limits},
-    {"hardlink", 0, "hardlink@openssh.com", Access::read, &SftpServer::on_hardlink},
+    {"hardlink", 0, "hardlink@openssh.com", Access::forbidden, nullptr},
 };
 
 namespace {
@@ -53,7 +54,11 @@ constexpr std::size_t kFlushAt = 256 * 1024;  // batch replies up to this size
 }  // namespace
 
 SftpServer::SftpServer(Transport& transport, SftpContext context, Jail jail)
-    : transport_(transport), ctx_(std::move(context)), jail_(std::move(jail)), writer_(out_) {
+    : transport_(transport),
+      ctx_(std::move(context)),
+      jail_(std::move(jail)),
+      names_(ctx_.config->store),
+      writer_(out_) {
     in_ = std::make_unique_for_overwrite<std::uint8_t[]>(kInCapacity);
 }
 
@@ -100,7 +105,12 @@ std::string SftpServer::run() {
                 return "packet of " + std::to_string(len) + " bytes exceeds the limit";
             }
             if (in_end_ - in_begin_ < 4 + std::size_t(len)) break;
-            handle_packet(in_.get() + in_begin_ + 4, len);
+            try {
+                handle_packet(in_.get() + in_begin_ + 4, len);
+            } catch (const ProtocolViolation& e) {
+                flush_replies();
+                return std::string("protocol error: ") + e.what();
+            }
             in_begin_ += 4 + len;
             if (out_.size() >= kFlushAt && !flush_replies()) return "client stopped reading";
         }
@@ -126,55 +136,52 @@ const SftpServer::Entry* SftpServer::find_entry(std::uint8_t type,
     return nullptr;
 }
 
+// One packet: INIT first and once (as OpenSSH's sftp-server, anything else ends the session),
+// then every request through the table.
 void SftpServer::handle_packet(const std::uint8_t* data, std::size_t len) {
     Reader in(data, len);
     std::uint8_t type = in.u8();
     if (type == FXP_INIT) {
-        try {
-            on_init(in.u32(), in);
-        } catch (const BadMessage&) {
-            // An INIT without a version: answer with version 3 anyway.
-            on_init(3, in);
-        }
-        return;
+        if (initialized_) throw ProtocolViolation("INIT received twice");
+        std::uint32_t version = in.remaining() >= 4 ? in.u32() : 3;
+        return on_init(version, in);
     }
-    if (len < 5) {
-        LogLine("protocol_error")
-            .add("user", ctx_.user)
-            .add("reason", "packet without an id")
-            .emit();
-        return;
-    }
+    if (!initialized_)
+        throw ProtocolViolation("request type " + std::to_string(type) + " before INIT");
+    if (len < 5) throw ProtocolViolation("packet without a request id");
     std::uint32_t id = in.u32();
     std::string extension;
     try {
         if (type == FXP_EXTENDED) extension = in.string();
     } catch (const BadMessage& e) {
-        send_status(id, FX_BAD_MESSAGE, e.what());
-        return;
+        return send_status(id, FX_BAD_MESSAGE, e.what());
     }
     const Entry* entry = find_entry(type, extension);
-    if (!entry) {
-        send_status(id, FX_OP_UNSUPPORTED,
-                    type == FXP_EXTENDED ? "unsupported extension: " + extension
-                                         : "unsupported request type " + std::to_string(type));
-        return;
-    }
+    if (!entry)
+        return send_status(id, FX_OP_UNSUPPORTED,
+                           type == FXP_EXTENDED ? "unsupported extension: " + extension
+                                                : "unsupported request type " + std::to_string(type));
     dispatch(*entry, id, in);
 }
 
+// OPEN writes when it asks to write, create or truncate (OpenSSH's read-only mode decides it the
+// same way); everything else has one fixed access class.
+bool SftpServer::writes(const Entry& entry, const Reader& in) {
+    if (entry.access != Access::by_open_flags) return entry.access == Access::write;
+    Reader peek = in;
+    peek.bytes();  // the path
+    return opens_for_writing(peek.u32());
+}
+
 void SftpServer::dispatch(const Entry& entry, std::uint32_t id, Reader& in) {
-    if (entry.access == Access::forbidden) {
-        send_status(id, FX_PERMISSION_DENIED,
-                    std::string(entry.name) + " is not allowed: bundles are immutable");
-        return;
-    }
-    if (entry.access == Access::write && ctx_.role == config::Role::support) {
-        send_status(id, FX_PERMISSION_DENIED,
-                    std::string(entry.name) + " is not allowed: the support role is read-only");
-        return;
-    }
     try {
+        if (entry.access == Access::forbidden)
+            return send_status(id, FX_PERMISSION_DENIED,
+                               std::string(entry.name) + " is not allowed: bundles are immutable");
+        if (ctx_.role == config::Role::support && writes(entry, in))
+            return send_status(id, FX_PERMISSION_DENIED,
+                               std::string(entry.name) +
+                                   " for writing is not allowed: the support role is read-only");
         (this->*entry.handler)(id, in);
     } catch (const BadMessage& e) {
         send_status(id, FX_BAD_MESSAGE, std::string("malformed ") + entry.name + ": " + e.what());
@@ -271,20 +278,11 @@ void SftpServer::end_uploads() {
         if (!file->writing) continue;
         file->flush();
         static const char one[] = "1";
-        if (::fsetxattr(file->fd.get(), "user.dropgate.aborted", one, 1, 0) != 0 &&
+        if (::fsetxattr(file->fd.get(), contract::xattr::kAborted, one, 1, 0) != 0 &&
             errno != ENOTSUP)
-            LogLine("xattr_failed", LogLine::Level::warn)
-                .add("path", file->path)
-                .add("error", std::strerror(errno))
-                .emit();
+            log::warn("xattr_failed", {{"path", file->path}, {"error", std::strerror(errno)}});
         file->fd.reset();
-        LogLine("upload_aborted")
-            .add("user", ctx_.user)
-            .add("path", file->path)
-            .add("upload_id", file->upload_id)
-            .add("bytes", file->bytes_written)
-            .add("remote", ctx_.remote)
-            .emit();
+        log::info("upload_aborted", {{"user", ctx_.user}, {"path", file->path}, {"upload_id", file->upload_id}, {"bytes", file->bytes_written}, {"remote", ctx_.remote}});
     }
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dropgate/config/config.hpp"
+#include "dropgate/contract/names.hpp"
 #include "handles.hpp"
 #include "jail.hpp"
 #include "sftp_wire.hpp"
@@ -40,9 +41,15 @@ struct SftpContext {
 };
 
 enum class Access {
-    read,      // allowed for every role
-    write,     // customers only (support is read-only)
-    forbidden  // nobody: deleting, symlinks — bundles are immutable
+    read,           // allowed for every role
+    write,          // customers only (support is read-only)
+    by_open_flags,  // OPEN: a write when it asks to write, create or truncate
+    forbidden       // nobody, and no handler: deleting, links — bundles are immutable
+};
+
+// A protocol violation that ends the session (run() returns its message).
+struct ProtocolViolation : std::runtime_error {
+    using std::runtime_error::runtime_error;
 };
 
 class SftpServer {
@@ -59,12 +66,13 @@ class SftpServer {
         std::uint8_t type;      // packet type (0 for extensions)
         const char* extension;  // extension name for SSH_FXP_EXTENDED, else nullptr
         Access access;
-        Handler handler;
+        Handler handler;  // null for forbidden requests
     };
     static const Entry kTable[];
 
     void handle_packet(const std::uint8_t* data, std::size_t len);
     void dispatch(const Entry& entry, std::uint32_t id, sftp::Reader& in);
+    static bool writes(const Entry& entry, const sftp::Reader& in);
     const Entry* find_entry(std::uint8_t type, std::string_view extension) const;
     bool flush_replies();
     void end_uploads();
@@ -80,8 +88,6 @@ class SftpServer {
     OpenFile& file_for(std::string_view handle);
     [[noreturn]] void upload_failed(OpenFile& file, int err);
     std::string reason_for(const OpenFile& file, int err) const;
-    bool accepted_name(std::string_view name) const;
-    bool temp_name(std::string_view name) const;
 
     // Handlers (sftp_files.cpp: handle-based; sftp_paths.cpp: path-based).
     void on_init(std::uint32_t version, sftp::Reader& in);
@@ -99,16 +105,12 @@ class SftpServer {
     void on_stat(std::uint32_t id, sftp::Reader& in);
     void on_lstat(std::uint32_t id, sftp::Reader& in);
     void on_setstat(std::uint32_t id, sftp::Reader& in);
-    void on_remove(std::uint32_t id, sftp::Reader& in);
     void on_mkdir(std::uint32_t id, sftp::Reader& in);
-    void on_rmdir(std::uint32_t id, sftp::Reader& in);
     void on_realpath(std::uint32_t id, sftp::Reader& in);
     void on_rename(std::uint32_t id, sftp::Reader& in);
     void on_readlink(std::uint32_t id, sftp::Reader& in);
-    void on_symlink(std::uint32_t id, sftp::Reader& in);
     void on_statvfs(std::uint32_t id, sftp::Reader& in);
     void on_limits(std::uint32_t id, sftp::Reader& in);
-    void on_hardlink(std::uint32_t id, sftp::Reader& in);
     void check_setstat(sftp::Reader& in, const std::string& path);
     void stat_common(std::uint32_t id, sftp::Reader& in, bool follow);
     void statvfs_reply(std::uint32_t id, int fd);
@@ -116,6 +118,7 @@ class SftpServer {
     Transport& transport_;
     SftpContext ctx_;
     Jail jail_;
+    contract::NamePolicy names_;
     HandleTable handles_;
     std::unique_ptr<std::uint8_t[]> in_;  // not zero-filled: untouched pages cost nothing
     std::size_t in_begin_ = 0, in_end_ = 0;

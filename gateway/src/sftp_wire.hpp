@@ -63,6 +63,11 @@ enum OpenFlag : std::uint32_t {
     FXF_EXCL = 0x20,
 };
 
+// An OPEN that writes: asks to write, append, create or truncate.
+constexpr bool opens_for_writing(std::uint32_t pflags) {
+    return pflags & (FXF_WRITE | FXF_APPEND | FXF_CREAT | FXF_TRUNC);
+}
+
 enum AttrFlag : std::uint32_t {
     ATTR_SIZE = 0x01,
     ATTR_UIDGID = 0x02,

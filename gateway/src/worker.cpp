@@ -64,7 +64,7 @@ std::optional<Connection> next_connection(int control_fd) {
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
             std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    if (n <= 0 || buf[0] != 'C' || fd < 0) {
+    if (n <= 0 || Control(buf[0]) != Control::connection || fd < 0) {
         if (fd >= 0) ::close(fd);
         return std::nullopt;
     }
@@ -73,17 +73,17 @@ std::optional<Connection> next_connection(int control_fd) {
 
 }  // namespace
 
-char admission(int control_fd, const std::string& user) {
+Control admission(int control_fd, const std::string& user) {
     char answer = 0;
-    if (!send_message(control_fd, "A" + user)) return 0;
+    if (!send_message(control_fd, control_message(Control::admit, user))) return Control::none;
     ssize_t n;
     do n = ::recv(control_fd, &answer, 1, 0);
     while (n < 0 && errno == EINTR && !stop_requested());
-    return n == 1 ? answer : 0;
+    return n == 1 ? Control(answer) : Control::none;
 }
 
 bool hand_over(int control_fd, int socket_fd, const std::string& remote) {
-    std::string text = "C" + remote;
+    std::string text = control_message(Control::connection, remote);
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
     iovec iov{text.data(), text.size()};
     msghdr msg{};
@@ -121,7 +121,7 @@ void run_worker(const WorkerSetup& setup, Connection first) {
     for (int served = 1; connection; ++served) {
         if (serve_connection(setup, std::move(*connection)) != SessionEnd::clean ||
             served >= kSessionsPerWorker || stop_requested() ||
-            !send_message(setup.control_fd, "I"))
+            !send_message(setup.control_fd, control_message(Control::idle)))
             break;
         connection = next_connection(setup.control_fd);
     }

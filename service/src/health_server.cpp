@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "dropgate/metrics.hpp"
+#include "dropgate/base/metrics.hpp"
 #include "probes.hpp"
 
 namespace dropgate::service {

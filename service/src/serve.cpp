@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "child_process.hpp"
-#include "dropgate/log.hpp"
-#include "dropgate/metrics.hpp"
+#include "dropgate/base/log.hpp"
+#include "dropgate/base/metrics.hpp"
 #include "dropgate/service/service.hpp"
 #include "health_server.hpp"
 #include "probes.hpp"

@@ -9,7 +9,7 @@
 #include <future>
 #include <thread>
 
-#include "dropgate/unique_fd.hpp"
+#include "dropgate/base/unique_fd.hpp"
 #include "store_fixture.hpp"
 
 using namespace dropgate::test;

@@ -50,3 +50,12 @@ TEST_CASE("an oversized or zero-length packet ends only that session, the gatewa
     CHECK(gw.log().find("exceeds the limit") != std::string::npos);
     CHECK(gw.log().find("session_crashed") == std::string::npos);
 }
+
+TEST_CASE("requests before INIT or a second INIT end the session, as OpenSSH's server does") {
+    GatewayFixture gw;
+    auto result = gw.probe({"init-order"});
+    INFO(result.out << result.err << gw.log());
+    CHECK(result.exit_code == 0);
+    CHECK(gw.log().find("protocol error: request type 17 before INIT") != std::string::npos);
+    CHECK(gw.log().find("protocol error: INIT received twice") != std::string::npos);
+}

@@ -47,7 +47,7 @@ struct Server {
 };
 
 struct Store {
-    std::filesystem::path root;   // absolute; holds bundles/ and .staging/
+    std::filesystem::path root;   // absolute; the backing layout (contract/layout.hpp)
     std::filesystem::path mount;  // absolute; the read-write FUSE mount
     std::vector<std::string> accept{"*.tgz", "*.tar.gz"};
     std::vector<std::string> temp_suffixes{".filepart", ".part"};
@@ -55,9 +55,6 @@ struct Store {
     std::uint64_t max_uncompressed_size = 1ull << 40;
     std::uint64_t max_compression_ratio = 200;
     std::uint64_t max_members = 1'000'000;
-
-    std::filesystem::path bundles_dir() const { return root / "bundles"; }
-    std::filesystem::path staging_dir() const { return root / ".staging"; }
 };
 
 struct Index {
@@ -90,9 +87,6 @@ std::uint64_t parse_size(std::string_view text);
 std::chrono::seconds parse_duration(std::string_view text);
 // "host:port", "[v6]:port". Throws std::invalid_argument.
 Endpoint parse_endpoint(std::string_view text);
-
-// True if `name` matches one of the glob patterns (fnmatch, no FNM_PATHNAME).
-bool matches_any(std::string_view name, const std::vector<std::string>& patterns);
 
 // A customer/user name usable as one path component: [a-z0-9][a-z0-9._-]{0,63}, not "." / "..".
 bool is_safe_name(std::string_view name);

@@ -1,0 +1,28 @@
+// The user.dropgate.* extended attributes: the tags a writer sets on its upload before close,
+// and the facts a published bundle shows (spec §4, §5).
+#pragma once
+
+namespace dropgate::contract::xattr {
+
+inline constexpr const char* kPrefix = "user.dropgate.";
+
+// Set by a writer (the gateway, the HTTP front end) on its open upload.
+inline constexpr const char* kUploadId = "user.dropgate.upload_id";
+inline constexpr const char* kRemote = "user.dropgate.remote";
+inline constexpr const char* kClientVersion = "user.dropgate.client_version";
+// The writer knows its client vanished without a proper close: the store records `aborted`.
+inline constexpr const char* kAborted = "user.dropgate.aborted";
+
+// Shown by a published bundle (from its index row).
+inline constexpr const char* kSha256 = "user.dropgate.sha256";
+inline constexpr const char* kUploadedAt = "user.dropgate.uploaded_at";
+inline constexpr const char* kUploader = "user.dropgate.uploader";
+inline constexpr const char* kMembers = "user.dropgate.members";
+
+// An upload's state as its owner sees it ("partial" for an interrupted, resumable upload).
+inline constexpr const char* kState = "user.dropgate.state";
+
+// On staging files only: "customer/path", so a restart can name what it finds there.
+inline constexpr const char* kTarget = "user.dropgate.target";
+
+}  // namespace dropgate::contract::xattr

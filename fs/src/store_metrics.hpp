@@ -1,0 +1,17 @@
+// The store's metrics (registered with the base registry, rendered by `serve` at /metrics).
+#pragma once
+
+#include <cstdint>
+
+#include "dropgate/contract/states.hpp"
+
+namespace dropgate::fs::store_metrics {
+
+// Bytes written by clients into the store (every WRITE it took).
+void bytes_received(std::uint64_t bytes);
+// An upload ended with a verdict or without one (accepted, rejected, aborted).
+void upload_finished(contract::UploadState state, std::uint64_t bytes);
+// From the last close (or the write that revealed the verdict) to the committed verdict.
+void verdict_latency(double seconds);
+
+}  // namespace dropgate::fs::store_metrics

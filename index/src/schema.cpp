@@ -1,0 +1,96 @@
+// Schema history (documented for ops in docs/index-schema.md). Never edit a step that has
+// shipped: add a new one. Each step runs inside the migration transaction.
+#include "schema.hpp"
+
+#include <array>
+#include <string>
+
+namespace dropgate::index::schema {
+
+namespace {
+
+// Version 1: the initial schema.
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE uploads (
+    id                 INTEGER PRIMARY KEY,
+    upload_id          TEXT    NOT NULL UNIQUE,
+    customer           TEXT    NOT NULL,
+    path               TEXT    NOT NULL,
+    remote             TEXT    NOT NULL DEFAULT '',
+    client_version     TEXT    NOT NULL DEFAULT '',
+    started_at         TEXT    NOT NULL,
+    finished_at        TEXT    NOT NULL,
+    bytes              INTEGER NOT NULL DEFAULT 0,
+    sha256             TEXT    NOT NULL DEFAULT '',
+    status             TEXT    NOT NULL CHECK (status IN ('accepted', 'rejected', 'aborted')),
+    reason             TEXT    NOT NULL DEFAULT '',
+    gzip_members       INTEGER NOT NULL DEFAULT 0,
+    uncompressed_bytes INTEGER NOT NULL DEFAULT 0,
+    member_count       INTEGER NOT NULL DEFAULT 0
+);
+-- Bundles are immutable: one accepted bundle per name; rejected/aborted attempts may repeat.
+CREATE UNIQUE INDEX uploads_accepted_name ON uploads (customer, path) WHERE status = 'accepted';
+CREATE INDEX uploads_by_finished ON uploads (finished_at);
+CREATE INDEX uploads_by_customer ON uploads (customer, finished_at);
+CREATE INDEX uploads_by_status ON uploads (status, finished_at);
+
+-- Every distinct member path once: `find GLOB` matches here (100k distinct paths rather
+-- than 10M member rows), through the trigram index below when the pattern has a literal run
+-- of 3+ characters, else through the path index (literal prefix) or a scan of this table.
+CREATE TABLE member_paths (
+    id   INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE
+);
+CREATE VIRTUAL TABLE member_paths_trigram USING fts5 (
+    path, content = 'member_paths', content_rowid = 'id',
+    tokenize = 'trigram case_sensitive 1', detail = 'none'
+);
+
+CREATE TABLE members (
+    upload_id     INTEGER NOT NULL REFERENCES uploads (id),
+    path          TEXT    NOT NULL,
+    path_id       INTEGER NOT NULL REFERENCES member_paths (id),
+    type          TEXT    NOT NULL,
+    size          INTEGER NOT NULL,
+    mode          INTEGER NOT NULL,
+    mtime         INTEGER NOT NULL,
+    uid           INTEGER NOT NULL,
+    gid           INTEGER NOT NULL,
+    uname         TEXT    NOT NULL DEFAULT '',
+    gname         TEXT    NOT NULL DEFAULT '',
+    linkname      TEXT    NOT NULL DEFAULT '',
+    header_offset INTEGER NOT NULL,
+    data_offset   INTEGER NOT NULL
+);
+CREATE INDEX members_by_upload ON members (upload_id, header_offset);
+-- upload_id in the key: find can apply the bundle filters before reading the member row.
+CREATE INDEX members_by_path ON members (path_id, upload_id);
+)sql";
+
+// Version 2: `verify --repair` marks accepted rows whose bundle file is gone, without
+// inventing a status (the status set stays accepted/rejected/aborted).
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE uploads ADD COLUMN missing_since TEXT;
+)sql";
+
+constexpr std::array kSteps{kVersion1, kVersion2};
+
+}  // namespace
+
+int latest_version() {
+    return static_cast<int>(kSteps.size());
+}
+
+void migrate(const sqlite::Db& db, int target) {
+    if (target > latest_version() || target < 0)
+        throw IndexError("no schema version " + std::to_string(target));
+    sqlite::Transaction transaction(db);  // BEGIN IMMEDIATE: one migrator at a time
+    int version = static_cast<int>(db.pragma_int("PRAGMA user_version"));
+    if (version >= target) return;  // up to date, or written by a newer dropgate
+    for (int step = version; step < target; ++step) db.exec(kSteps[static_cast<std::size_t>(step)]);
+    // PRAGMA takes no bound parameters; the value is an integer we computed.
+    db.exec(("PRAGMA user_version = " + std::to_string(target)).c_str());
+    transaction.commit();
+}
+
+}  // namespace dropgate::index::schema
