@@ -11,9 +11,9 @@
 #include <filesystem>
 #include <system_error>
 
+#include "dropgate/base/ids.hpp"
 #include "dropgate/base/log.hpp"
 #include "judge.hpp"
-#include "dropgate/base/ids.hpp"
 #include "upload.hpp"
 #include "xattrs.hpp"
 

@@ -5,7 +5,8 @@
 namespace dropgate::fs {
 
 Judge::Judge(const config::Config& config, bool read_only)
-    : limits_(validator::Limits::from(config.store)), spool_dir_(contract::Layout(config.store.root).staging()) {
+    : limits_(validator::Limits::from(config.store)),
+      spool_dir_(contract::Layout(config.store.root).staging()) {
     if (!read_only) index_.emplace(index::Index::open(config.index.database));
 }
 
@@ -19,7 +20,7 @@ void Judge::record(const index::UploadRecord& row, const index::MemberSpool* mem
 }
 
 std::optional<index::UploadRecord> Judge::find_accepted(const std::string& customer,
-                                                          const std::string& path) {
+                                                        const std::string& path) {
     std::lock_guard lock(index_mutex_);
     if (!index_) return std::nullopt;
     return index_->find_accepted(customer, path);

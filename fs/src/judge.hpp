@@ -1,6 +1,6 @@
-// The one place where the store meets the validator and the index: a content check per upload (streaming
-// validator + member spool) and the index rows. Everything in fs/ that judges or records goes
-// through here, so the validator and the index plug in at a single seam.
+// The one place where the store meets the validator and the index: a content check per upload
+// (streaming validator + member spool) and the index rows. Everything in fs/ that judges or records
+// goes through here, so the validator and the index plug in at a single seam.
 #pragma once
 
 #include <filesystem>
@@ -34,7 +34,7 @@ class Judge {
     // Commits one row (and its members). Thread-safe; throws on database errors.
     void record(const index::UploadRecord& row, const index::MemberSpool* members = nullptr);
     std::optional<index::UploadRecord> find_accepted(const std::string& customer,
-                                                       const std::string& path);
+                                                     const std::string& path);
 
   private:
     validator::Limits limits_;

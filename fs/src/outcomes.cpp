@@ -5,10 +5,10 @@
 #include <cstring>
 
 #include "dropgate/base/log.hpp"
-#include "store_metrics.hpp"
 #include "dropgate/contract/names.hpp"
 #include "dropgate/contract/refusals.hpp"
 #include "store_fs.hpp"
+#include "store_metrics.hpp"
 #include "xattrs.hpp"
 
 namespace dropgate::fs {
@@ -41,16 +41,25 @@ void log_outcome(const index::UploadRecord& row, int error, const Upload& upload
 
 }  // namespace
 
+int StoreFs::refuse_for_write_error(Upload& upload) {
+    const int error = upload.write_error;
+    std::string reason = error == ENOSPC ? contract::disk_full()
+                         : error == EFBIG
+                             ? contract::bundle_too_large(judge_.limits().max_bundle_size)
+                             : std::string("write failed: ") + std::strerror(error);
+    return refuse(upload, error, reason);
+}
+
+int StoreFs::fail_fast(Upload& upload) {
+    upload.close_seen = std::chrono::steady_clock::now();
+    if (upload.write_error) return refuse_for_write_error(upload);
+    const auto& verdict = upload.judge();  // cheap: after a refusal the check only hashes
+    return refuse(upload, verdict.error ? verdict.error : EBADMSG, verdict.reason);
+}
+
 int StoreFs::conclude(Upload& upload) {
     upload.close_seen = std::chrono::steady_clock::now();
-    if (upload.write_error) {
-        int error = upload.write_error;
-        std::string reason = error == ENOSPC  ? contract::disk_full()
-                             : error == EFBIG ? contract::bundle_too_large(
-                                                    judge_.limits().max_bundle_size)
-                                              : std::string("write failed: ") + std::strerror(error);
-        return refuse(upload, error, reason);
-    }
+    if (upload.write_error) return refuse_for_write_error(upload);
     // The fsync of the dirty tail runs while the check finishes its last few MiB: the close
     // then waits for the longer of the two, not their sum. A refused upload's fsync is wasted
     // (it is removed anyway) but not waited for.
@@ -76,7 +85,7 @@ int StoreFs::conclude(Upload& upload) {
         case contract::NameKind::refused:
             break;
     }
-    return refuse(upload, EACCES, "name not accepted: " + upload.path);
+    return refuse(upload, EACCES, names_.refusal(contract::base_name(upload.path)));
 }
 
 int StoreFs::publish(Upload& upload, const std::string& path) {
@@ -84,14 +93,13 @@ int StoreFs::publish(Upload& upload, const std::string& path) {
     {
         std::lock_guard lock(table_mutex_);
         upload.path = path;
-        if (auto live = live_.find(&upload); live != live_.end()) live->second->rel = rel;
+        if (auto live = live_.find(&upload); live != live_.end()) live->second->set_rel(rel);
     }
     auto row = row_for(upload, index::UploadState::accepted, "");
     xattr::store(upload.fd(), xattr::bundle_attributes(row));  // best effort: the row is the truth
     const auto publish_start = std::chrono::steady_clock::now();
     if (int error = backing_.publish(upload, rel)) {
-        if (error == EEXIST)
-            return refuse(upload, EEXIST, contract::already_exists(rel));
+        if (error == EEXIST) return refuse(upload, EEXIST, contract::already_exists(rel));
         return refuse(upload, error, std::string("could not publish: ") + std::strerror(error));
     }
     try {
@@ -150,7 +158,7 @@ void StoreFs::forget_live(Upload& upload, const std::string* published_rel) {
     Inode* inode = live->second;
     live_.erase(live);
     if (published_rel) {
-        if (inode->rel != *published_rel) inode->rel = *published_rel;
+        if (inode->rel() != *published_rel) inode->set_rel(*published_rel);
         inode->kind = Inode::Kind::bundle;
         // The bundle is served from bundles/ now; open handles keep the upload (staging fd,
         // check) alive only as long as they need it, not as long as the kernel caches the inode.
@@ -158,7 +166,7 @@ void StoreFs::forget_live(Upload& upload, const std::string* published_rel) {
         by_path_[*published_rel] = inode;
     }
     if (inode->nlookup == 0) {
-        auto path = by_path_.find(inode->rel);
+        auto path = by_path_.find(inode->rel());
         if (path != by_path_.end() && path->second == inode) by_path_.erase(path);
         inodes_.erase(inode);
     }

@@ -58,7 +58,8 @@ double StoreFs::timeout_for(const Inode& inode) const {
 }
 
 std::string StoreFs::child_rel(const Inode& parent, const std::string& name) const {
-    return parent.rel.empty() ? name : parent.rel + "/" + name;
+    std::string dir = parent.rel();
+    return dir.empty() ? name : dir + "/" + name;
 }
 
 Inode& StoreFs::intern(Inode::Kind kind, const std::string& rel) {
@@ -66,7 +67,7 @@ Inode& StoreFs::intern(Inode::Kind kind, const std::string& rel) {
     if (found != by_path_.end() && found->second->kind == kind) return *found->second;
     auto inode = std::make_unique<Inode>();
     inode->kind = kind;
-    inode->rel = rel;
+    inode->set_rel(rel);
     Inode* raw = inode.get();
     inodes_.emplace(raw, std::move(inode));
     by_path_[rel] = raw;
@@ -80,7 +81,7 @@ bool StoreFs::is_writer(fuse_req_t req, const Upload& upload) const {
 
 Inode* StoreFs::visible_upload(fuse_req_t req, const std::string& rel) {
     for (auto& [upload, inode] : live_) {
-        if (inode->rel != rel) continue;
+        if (inode->rel() != rel) continue;
         auto state = upload->state.load();
         if (state == Upload::State::held) return inode;
         if (state == Upload::State::writing && is_writer(req, *upload)) return inode;
@@ -105,7 +106,7 @@ int StoreFs::stat_inode(Inode& inode, struct stat* st) {
             }
             [[fallthrough]];  // published meanwhile: the inode became a bundle
         default:
-            if (::fstatat(backing_.bundles(), inode.rel.c_str(), st, AT_SYMLINK_NOFOLLOW) != 0)
+            if (::fstatat(backing_.bundles(), inode.rel().c_str(), st, AT_SYMLINK_NOFOLLOW) != 0)
                 return errno;
             if (S_ISREG(st->st_mode))
                 st->st_mode = S_IFREG | 0444;
@@ -165,7 +166,7 @@ void StoreFs::forget(fuse_ino_t ino, std::uint64_t nlookup) {
     if (inode->nlookup > 0) return;
     if (auto upload = inode->upload(); upload && live_.count(upload.get()))
         return;  // still listed in staging
-    auto path = by_path_.find(inode->rel);
+    auto path = by_path_.find(inode->rel());
     if (path != by_path_.end() && path->second == inode) by_path_.erase(path);
     inodes_.erase(inode);
 }
@@ -188,7 +189,7 @@ void StoreFs::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     } else {
         UniqueFd fd(inode.kind == Inode::Kind::root
                         ? ::dup(backing_.bundles())
-                        : ::openat(backing_.bundles(), inode.rel.c_str(),
+                        : ::openat(backing_.bundles(), inode.rel().c_str(),
                                    O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!fd) return (void)fuse_reply_err(req, errno);
         DIR* dir = ::fdopendir(fd.release());
@@ -206,10 +207,11 @@ void StoreFs::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         if (!settings_.read_only && inode.kind != Inode::Kind::root) {
             std::lock_guard lock(table_mutex_);
             for (auto& [upload, live] : live_) {
-                auto slash = live->rel.rfind('/');
-                if (live->rel.substr(0, slash) != inode.rel) continue;
-                if (visible_upload(req, live->rel) == live)
-                    listing->entries.push_back({live->rel.substr(slash + 1), S_IFREG, 1});
+                const std::string path = live->rel(), dir = inode.rel();
+                auto slash = path.rfind('/');
+                if (path.substr(0, slash) != dir) continue;
+                if (visible_upload(req, path) == live)
+                    listing->entries.push_back({path.substr(slash + 1), S_IFREG, 1});
             }
         }
     }
@@ -280,11 +282,11 @@ std::vector<std::pair<std::string, std::string>> StoreFs::attributes(Inode& inod
         return result;
     }
     if (inode.kind == Inode::Kind::bundle || inode.kind == Inode::Kind::upload) {
-        result = xattr::load(backing_.bundle_path(inode.rel));
+        const std::string rel = inode.rel();
+        result = xattr::load(backing_.bundle_path(rel));
         if (result.empty()) {
-            auto slash = inode.rel.find('/');
-            if (auto row =
-                    judge_.find_accepted(inode.rel.substr(0, slash), inode.rel.substr(slash + 1)))
+            auto slash = rel.find('/');
+            if (auto row = judge_.find_accepted(rel.substr(0, slash), rel.substr(slash + 1)))
                 result = xattr::bundle_attributes(*row);
         }
     }

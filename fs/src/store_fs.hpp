@@ -26,12 +26,21 @@ namespace dropgate::fs {
 struct Inode {
     enum class Kind { root, directory, bundle, upload };
     std::atomic<Kind> kind{Kind::directory};  // an upload becomes a bundle when published
-    std::string rel;                          // path under bundles/: "acme", "acme/host1/logs.tgz"
+
+    // The path under bundles/ ("acme", "acme/host1/logs.tgz"). A publishing rename changes it
+    // while other threads stat the inode, so it is swapped whole, never written in place.
+    std::string rel() const { return *rel_.load(); }
+    void set_rel(std::string rel) {
+        rel_.store(std::make_shared<const std::string>(std::move(rel)));
+    }
     // Set while the inode is an upload; cleared when it is published (open handles keep their
     // own reference). Atomic: read without the table lock while publish may clear it.
     std::atomic<std::shared_ptr<Upload>> upload_;
     std::shared_ptr<Upload> upload() const { return upload_.load(); }
     std::uint64_t nlookup = 0;  // kernel references (lookup/create minus forget)
+
+  private:
+    std::atomic<std::shared_ptr<const std::string>> rel_{std::make_shared<const std::string>()};
 };
 
 // What fi->fh points to.
@@ -101,11 +110,15 @@ class StoreFs {
     // Outcomes of an upload; each is called with upload.mutex held, commits the row, logs,
     // and returns the errno for close() (0 for accepted/held).
     int conclude(Upload& upload);
+    // The verdict became known while the data still arrives (a write failed, or the check
+    // refused what it has seen): commit it now, once; later writes and the close get its errno.
+    int fail_fast(Upload& upload);
+    int refuse_for_write_error(Upload& upload);
     int publish(Upload& upload, const std::string& path);
     int refuse(Upload& upload, int error, const std::string& reason);
     int abort(Upload& upload, const std::string& reason);
     index::UploadRecord row_for(const Upload& upload, index::UploadState status,
-                                  const std::string& reason) const;
+                                const std::string& reason) const;
     void forget_live(Upload& upload, const std::string* published_rel);
 
     const config::Config& config_;

@@ -24,7 +24,8 @@ const Counter bytes_aborted("dropgate_upload_bytes_total",
 const Counter bytes_in("dropgate_bytes_received_total", "Bytes written by clients into the store.");
 const metrics::Histogram validation("dropgate_validation_seconds",
                                     "Time from the last close to the verdict, per upload.",
-                                    {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+                                    {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+                                     10});
 
 }  // namespace
 

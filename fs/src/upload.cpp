@@ -173,6 +173,10 @@ int Upload::write(std::span<const std::uint8_t> data, std::uint64_t offset) {
     if (!rescan_) {
         std::uint64_t contiguous = contiguous_.load();
         if (offset <= contiguous && end > contiguous) {
+            // Bytes the check has not seen, in order, and no thread to read them back: check
+            // them from the request's own buffer now (a small upload, or its first MiB).
+            if (!check_thread_.joinable() && fed_.load() == contiguous && contiguous < kCheckInLine)
+                feed(data.subspan(contiguous - offset), end);
             contiguous = end;
             while (!ahead_.empty() && ahead_.begin()->first <= contiguous) {
                 contiguous = std::max(contiguous, ahead_.begin()->second);
@@ -209,10 +213,13 @@ int Upload::truncate(std::uint64_t size) {
 }
 
 bool Upload::feed_from_file(std::uint64_t from, std::uint64_t to) {
-    return read_range(fd_.get(), from, to, read_error_, [&](auto bytes, std::uint64_t end) {
-        check_->validator.feed(bytes);
-        fed_ = end;
-    });
+    return read_range(fd_.get(), from, to, read_error_,
+                      [&](auto bytes, std::uint64_t end) { feed(bytes, end); });
+}
+
+void Upload::feed(std::span<const std::uint8_t> bytes, std::uint64_t end) {
+    if (!check_->validator.feed(bytes)) content_refused_ = true;
+    fed_ = end;
 }
 
 void Upload::start_writeback() {

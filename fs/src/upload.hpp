@@ -46,7 +46,14 @@ class Upload {
     int fd() const { return fd_.get(); }
 
     // Writes at `offset` (0 or an errno: EFBIG past max_bundle_size, or the write's error).
+    // In-order bytes of a small upload are checked right here, from `data`; later ones by the
+    // check thread, from the page cache.
     int write(std::span<const std::uint8_t> data, std::uint64_t offset);
+    // The check has seen content that can never be accepted (bad magic, a CRC mismatch, a tar
+    // header checksum error, an escaping path, a limit): the upload's verdict is known before
+    // its end, and the next write fails with it (spec §4 "Fail fast"). Judged on the bytes in
+    // order as first written; a later rewrite of them cannot undo it.
+    bool doomed() const { return content_refused_.load() && !rescan_; }
     // ftruncate; shrinking below what was validated restarts the check from the file at close.
     int truncate(std::uint64_t size);
     // Feeds whatever the check has not seen yet (from the staging file) and finishes it.
@@ -76,7 +83,8 @@ class Upload {
     // page cache right behind the writer, so a WRITE is answered without waiting for inflate
     // and SHA-256 of its bytes (the writer's next request overlaps with the check).
     void check_loop(std::stop_token stop);
-    bool feed_from_file(std::uint64_t from, std::uint64_t to);  // false on a read error
+    bool feed_from_file(std::uint64_t from, std::uint64_t to);          // false on a read error
+    void feed(std::span<const std::uint8_t> bytes, std::uint64_t end);  // the check, up to `end`
     // Past kHashApartAt the SHA-256 moves to its own thread, which follows the writer the same
     // way: inflate alone keeps one core busy, so hashing in line made the check the bottleneck
     // of a large upload (inflate ~2.3 s + SHA-256 ~0.8 s per GiB here).
@@ -103,8 +111,9 @@ class Upload {
     std::atomic<std::uint64_t> contiguous_{0};  // [0, contiguous_) is written
     std::atomic<std::uint64_t> fed_{0};         // [0, fed_) went to the check
     std::atomic<int> read_error_{0};
-    std::atomic<bool> hashing_apart_{false};  // set by the check thread, once
-    std::atomic<std::uint64_t> hashed_{0};    // [0, hashed_) went to sha_ (when apart)
+    std::atomic<bool> content_refused_{false};  // the validator refused what it was fed
+    std::atomic<bool> hashing_apart_{false};    // set by the check thread, once
+    std::atomic<std::uint64_t> hashed_{0};      // [0, hashed_) went to sha_ (when apart)
     validator::Sha256 sha_;                     // owned by the hash thread until judge() joins it
     std::jthread hash_thread_;   // started (by the check thread) after sha_ holds the state
     std::jthread check_thread_;  // started by write() once the upload outgrows kCheckInLine

@@ -8,13 +8,13 @@
 #include <chrono>
 #include <cstring>
 
-#include "dropgate/base/log.hpp"
-#include "store_metrics.hpp"
 #include "dropgate/base/ids.hpp"
+#include "dropgate/base/log.hpp"
 #include "dropgate/contract/names.hpp"
 #include "dropgate/contract/refusals.hpp"
 #include "proc.hpp"
 #include "store_fs.hpp"
+#include "store_metrics.hpp"
 #include "xattrs.hpp"
 
 namespace dropgate::fs {
@@ -43,9 +43,9 @@ void StoreFs::create(fuse_req_t req, fuse_ino_t parent_ino, const char* name, fu
     }
     struct stat existing {};
     if (::fstatat(backing_.bundles(), rel.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0) {
-        log::info("upload_refused", {{"customer", customer},
-                                     {"path", path},
-                                     {"reason", contract::already_exists(rel)}});
+        log::info(
+            "upload_refused",
+            {{"customer", customer}, {"path", path}, {"reason", contract::already_exists(rel)}});
         return (void)fuse_reply_err(req, EEXIST);
     }
     std::string id = new_upload_id();
@@ -60,7 +60,7 @@ void StoreFs::create(fuse_req_t req, fuse_ino_t parent_ino, const char* name, fu
     }
     auto owned = std::make_unique<Inode>();
     owned->kind = Inode::Kind::upload;
-    owned->rel = rel;
+    owned->set_rel(rel);
     owned->upload_ = upload;
     owned->nlookup = 1;
     Inode* inode = owned.get();
@@ -93,7 +93,7 @@ void StoreFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         fi->keep_cache = 0;
     } else if (inode.kind == Inode::Kind::bundle || inode.kind == Inode::Kind::upload) {
         if (writing) return (void)fuse_reply_err(req, settings_.read_only ? EROFS : EEXIST);
-        handle->fd.reset(::openat(backing_.bundles(), inode.rel.c_str(), O_RDONLY | O_CLOEXEC));
+        handle->fd.reset(::openat(backing_.bundles(), inode.rel().c_str(), O_RDONLY | O_CLOEXEC));
         if (!handle->fd) return (void)fuse_reply_err(req, errno);
         fi->keep_cache = 1;  // immutable
     } else {
@@ -118,11 +118,18 @@ void StoreFs::write(fuse_req_t req, const char* data, size_t size, off_t offset,
     if (!handle.upload) return (void)fuse_reply_err(req, EBADF);
     auto& upload = *handle.upload;
     std::lock_guard lock(upload.mutex);
-    if (upload.state.load() != Upload::State::writing) return (void)fuse_reply_err(req, EACCES);
+    switch (upload.state.load()) {
+        case Upload::State::writing:
+            break;
+        case Upload::State::refused:
+            return (void)fuse_reply_err(req, upload.verdict.error);  // told again, every write
+        default:
+            return (void)fuse_reply_err(req, EACCES);  // judged: nothing more may be written
+    }
     int error = upload.write({reinterpret_cast<const std::uint8_t*>(data), size},
                              static_cast<std::uint64_t>(offset));
-    if (error) return (void)fuse_reply_err(req, error);
-    store_metrics::bytes_received(size);
+    if (!error) store_metrics::bytes_received(size);  // taken, even if it reveals a refusal
+    if (error || upload.doomed()) return (void)fuse_reply_err(req, fail_fast(upload));
     fuse_reply_write(req, size);
 }
 
@@ -278,7 +285,7 @@ void StoreFs::rename(fuse_req_t req, fuse_ino_t parent_ino, const char* name,
 }
 
 index::UploadRecord StoreFs::row_for(const Upload& upload, index::UploadState status,
-                                       const std::string& reason) const {
+                                     const std::string& reason) const {
     index::UploadRecord row;
     row.upload_id = upload.tag_upload_id.empty() ? upload.id : upload.tag_upload_id;
     row.customer = upload.customer;

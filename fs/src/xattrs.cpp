@@ -8,8 +8,7 @@
 
 namespace dropgate::fs::xattr {
 
-std::vector<std::pair<std::string, std::string>> bundle_attributes(
-    const index::UploadRecord& row) {
+std::vector<std::pair<std::string, std::string>> bundle_attributes(const index::UploadRecord& row) {
     std::string uploader = row.customer;
     if (!row.remote.empty()) uploader += " from " + row.remote;
     return {{kSha256, row.sha256},

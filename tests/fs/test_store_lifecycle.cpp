@@ -93,10 +93,15 @@ TEST_CASE("an upload in progress is visible to its writer only") {
     StoreUnderTest store;
     store.start();
     auto result = run({"python3", "-c", R"(
-import os, subprocess, sys
+import io, os, subprocess, sys, tarfile
 path = sys.argv[1]
+bundle = io.BytesIO()
+with tarfile.open(fileobj=bundle, mode="w:gz") as tar:
+    member = tarfile.TarInfo("core")
+    member.size = 100000
+    tar.addfile(member, io.BytesIO(os.urandom(member.size)))
 fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644)
-os.write(fd, b"\x1f\x8b" + b"x" * 5000)
+os.write(fd, bundle.getvalue()[:5002])  # a valid start, cut short
 print("writer-exists", os.path.exists(path))
 print("writer-size", os.stat(path).st_size)
 print("writer-lists", os.path.basename(path) in os.listdir(os.path.dirname(path)))
@@ -107,6 +112,7 @@ print("other-read", subprocess.run(["cat", path], capture_output=True).returncod
 os.close(fd) if False else None
 )",
                        (store.mount() / "acme/wip.tgz").string()});
+    INFO(result.err);
     CHECK(result.out ==
           "writer-exists True\nwriter-size 5002\nwriter-lists True\nother-lists False\n"
           "other-stat False\nother-read False\n");

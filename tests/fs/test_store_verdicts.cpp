@@ -44,30 +44,32 @@ TEST_CASE("bundles go into subdirectories a customer creates with mkdir") {
 }
 
 TEST_CASE(
-    "each malformed bundle is refused at close with EBADMSG and leaves nothing but its rejected "
-    "row") {
+    "each malformed bundle is refused with EBADMSG, at its first known bad write or at close, and "
+    "leaves nothing but its rejected row") {
     StoreUnderTest store;
     store.start();
     auto good = store.dir() / "good.tgz";
     make_small_bundle(good);
     const std::string bytes = read_file(good);
     struct Case {
-        std::string name, content, reason;
+        std::string name, content, reason, seen;
     };
     std::string bad_crc = bytes;
     bad_crc[bad_crc.size() - 8] ^= 0x55;  // the first byte of the gzip trailer's CRC-32
+    const std::string early = "open=OK\nwrite=EBADMSG\nclose=EBADMSG\n";
+    const std::string at_close = "open=OK\nclose=EBADMSG\n";
     const std::vector<Case> cases = {
-        {"zip.tgz", "PK\x03\x04" + std::string(200, 'z'), "not gzip"},
-        {"truncated.tgz", bytes.substr(0, bytes.size() / 2), "truncated"},
-        {"crc.tgz", bad_crc, "CRC"},
-        {"trailing.tgz", bytes + "garbage after the end", "trailing data"},
-        {"empty.tgz", "", ""},
+        {"zip.tgz", "PK\x03\x04" + std::string(200, 'z'), "not gzip", early},
+        {"truncated.tgz", bytes.substr(0, bytes.size() / 2), "truncated", at_close},
+        {"crc.tgz", bad_crc, "CRC", early},
+        {"trailing.tgz", bytes + "garbage after the end", "trailing data", early},
+        {"empty.tgz", "", "", at_close},
     };
     for (const auto& c : cases) {
         INFO(c.name);
         auto file = store.dir() / c.name;
         write_file(file, c.content);
-        CHECK(write_through(store.mount() / "acme" / c.name, file) == "open=OK\nclose=EBADMSG\n");
+        CHECK(write_through(store.mount() / "acme" / c.name, file) == c.seen);
         CHECK_FALSE(stdfs::exists(store.mount() / "acme" / c.name));
         CHECK_FALSE(stdfs::exists(store.bundles() / "acme" / c.name));
         CHECK_THAT(store.row("acme", c.name),
@@ -96,7 +98,8 @@ TEST_CASE("a bundle over a configured limit is refused with EFBIG") {
                "' && tar -czf '" + bomb.string() + "' -C '" + store.dir().path().string() +
                "' z.bin")
                 .exit_code == 0);
-    CHECK(write_through(store.mount() / "acme/bomb.tgz", bomb) == "open=OK\nclose=EFBIG\n");
+    CHECK(write_through(store.mount() / "acme/bomb.tgz", bomb) ==
+          "open=OK\nwrite=EFBIG\nclose=EFBIG\n");
     CHECK_THAT(store.row("acme", "bomb.tgz"), Catch::StartsWith("rejected|"));
     CHECK(list_dir(store.mount() / "acme").empty());
     CHECK(list_dir(store.staging()).empty());
@@ -139,13 +142,16 @@ TEST_CASE("an upload under a temp suffix is judged at close, held, and published
     CHECK(sha256_of(store.bundles() / "acme/b.tgz") == sha256_of(bundle));
     CHECK(store.row("acme", "b.tgz") == "accepted|");
 
-    // A refused temp-suffix upload fails at close like any other and leaves nothing to rename.
+    // A refused temp-suffix upload fails like any other and leaves nothing to rename. (The kernel
+    // looks the source up before a rename reaches the store, so through the mount that rename
+    // sees ENOENT; over SFTP the gateway answers it with the refusal's reason.)
     auto junk = store.dir() / "junk";
     write_file(junk, "not a bundle");
-    CHECK(write_through(store.mount() / "acme/c.tgz.part", junk) == "open=OK\nclose=EBADMSG\n");
-    CHECK(run({"mv", (store.mount() / "acme/c.tgz.part").string(),
-               (store.mount() / "acme/c.tgz").string()})
-              .exit_code != 0);
+    CHECK(write_through(store.mount() / "acme/c.tgz.part", junk) ==
+          "open=OK\nwrite=EBADMSG\nclose=EBADMSG\n");
+    auto refused = run({"mv", (store.mount() / "acme/c.tgz.part").string(),
+                        (store.mount() / "acme/c.tgz").string()});
+    CHECK(refused.exit_code != 0);
     CHECK(list_dir(store.staging()).empty());
 }
 
@@ -194,21 +200,33 @@ except OSError as e:
     CHECK(result.out == "close=0\n");
     CHECK(sha256_of(store.bundles() / "acme/ooo.tgz") == sha256_of(bundle));
 
-    // Overwriting already validated bytes with different ones is judged on the final content.
-    auto rewrite = run({"python3", "-c", R"(
+    // Space reserved first with ftruncate is not content: the writes that follow are judged.
+    // Bytes written are, though: a placeholder of zeros is refused at once (fail fast), and bytes
+    // once refused cannot be mended by writing over them.
+    auto reserve = run({"python3", "-c", R"(
 import errno, os, sys
-data = open(sys.argv[2], "rb").read()
-fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644)
-os.write(fd, b"\0" * len(data))
-os.pwrite(fd, data, 0)
-try:
-    os.close(fd); print("close=0")
-except OSError as e:
-    print("close=" + errno.errorcode[e.errno])
+data = open(sys.argv[3], "rb").read()
+for path, placeholder in ((sys.argv[1], False), (sys.argv[2], True)):
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644)
+    try:
+        if placeholder:
+            os.write(fd, b"\0" * len(data))
+        else:
+            os.ftruncate(fd, len(data))
+        os.pwrite(fd, data, 0)
+        print("write=0")
+    except OSError as e:
+        print("write=" + errno.errorcode[e.errno])
+    try:
+        os.close(fd); print("close=0")
+    except OSError as e:
+        print("close=" + errno.errorcode[e.errno])
 )",
-                        (store.mount() / "acme/rewritten.tgz").string(), bundle.string()});
-    CHECK(rewrite.out == "close=0\n");
-    CHECK(sha256_of(store.bundles() / "acme/rewritten.tgz") == sha256_of(bundle));
+                        (store.mount() / "acme/reserved.tgz").string(),
+                        (store.mount() / "acme/placeholder.tgz").string(), bundle.string()});
+    CHECK(reserve.out == "write=0\nclose=0\nwrite=EBADMSG\nclose=EBADMSG\n");
+    CHECK(sha256_of(store.bundles() / "acme/reserved.tgz") == sha256_of(bundle));
+    CHECK(store.row("acme", "placeholder.tgz") == "rejected|not gzip (bad magic 00 00 00 00)");
 }
 
 TEST_CASE(
@@ -256,6 +274,7 @@ TEST_CASE("shell redirection and dd, which dup the file and close the original f
 TEST_CASE("a large bundle's SHA-256 is right whichever order its bytes arrive in") {
     // Past 16 MiB the hash runs on its own thread beside the check; a rewrite of checked bytes
     // makes the close re-read the whole file instead. The index row must not tell them apart.
+    // (The rewrite comes before the gzip trailer: bytes already refused could not be mended.)
     StoreUnderTest store;
     store.start();
     const auto bundle = big_bundle();
@@ -266,8 +285,9 @@ TEST_CASE("a large bundle's SHA-256 is right whichever order its bytes arrive in
 import os, sys
 data = open(sys.argv[3], "rb").read()
 half = len(data) // 2
+mid = data[half:half + 4096]
 writes = {sys.argv[1]: [(data[half:], half), (data[:half], 0)],       # the second half first
-          sys.argv[2]: [(b"\1" * len(data), 0), (data, 0)]}           # hashed, then replaced
+          sys.argv[2]: [(data[:-8], 0), (bytes(4096), half), (mid, half), (data[-8:], len(data) - 8)]}
 for path, pieces in writes.items():
     fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644)
     for piece, offset in pieces:
