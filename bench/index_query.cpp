@@ -90,8 +90,8 @@ int main(int argc, char** argv) {
         {"members customer-3/host-3/diag-3.tgz",
          [&] {
              std::size_t n = 0;
-             auto bundle = index.find_bundle("customer-3/host-3/diag-3.tgz");
-             if (bundle) index.members(bundle->id, [&](const Member&) { ++n; });
+             auto bundles = index.find_bundles("customer-3/host-3/diag-3.tgz");
+             if (!bundles.empty()) index.members(bundles[0].id, [&](const Member&) { ++n; });
              return n;
          },
          "SELECT m.* FROM members m JOIN uploads u ON u.id = m.upload_id WHERE u.customer = "

@@ -1,6 +1,6 @@
-// `dropgate init DIR`: a working example setup — commented config, host key, a demo customer
-// and a support user with fresh key pairs, store and index folders — so a new user uploads a
-// minute later. Never overwrites anything.
+// `dropgate init DIR`: a working example setup — commented config, host key (and a known_hosts
+// file with it), a demo customer and a support user with fresh key pairs, store and index
+// folders — so a new user uploads a minute later. Never overwrites anything.
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -8,8 +8,8 @@
 #include <iostream>
 
 #include "command.hpp"
-#include "dropgate/config/config.hpp"
 #include "dropgate/base/ssh_keys.hpp"
+#include "dropgate/config/config.hpp"
 
 namespace dropgate::cli {
 
@@ -60,6 +60,16 @@ role = "support"
 authorized_keys = "keys/support_ed25519.pub"
 )";
 
+// One line per name a client may use for the demo server ("[localhost]:2222", …).
+void write_known_hosts(const std::filesystem::path& file, std::uint16_t port,
+                       const std::string& host_public_key) {
+    const std::string key = host_public_key.substr(0, host_public_key.rfind(' '));  // no comment
+    std::ofstream out(file, std::ios::trunc);
+    const std::string p = std::to_string(port);
+    out << "[localhost]:" << p << ",[127.0.0.1]:" << p << ",[::1]:" << p << " " << key << "\n";
+    if (!out) throw std::runtime_error("cannot write " + file.string());
+}
+
 void make_directory(const std::filesystem::path& dir, mode_t mode) {
     std::filesystem::create_directories(dir);
     ::chmod(dir.c_str(), mode);
@@ -76,8 +86,9 @@ void add_init(CLI::App& app) {
         const std::filesystem::path root = std::filesystem::absolute(*dir).lexically_normal();
         const std::filesystem::path config_file = root / "dropgate.toml";
         const std::filesystem::path keys = root / "keys";
-        for (const auto& existing : {config_file, keys / "ssh_host_ed25519_key",
-                                     keys / "acme_ed25519", keys / "support_ed25519"}) {
+        for (const auto& existing :
+             {config_file, keys / "ssh_host_ed25519_key", keys / "acme_ed25519",
+              keys / "support_ed25519", root / "known_hosts"}) {
             if (std::filesystem::exists(existing))
                 throw UserError(existing.string() +
                                 " already exists; init never overwrites (choose another DIR)");
@@ -87,7 +98,8 @@ void add_init(CLI::App& app) {
         make_directory(root / "data", 0750);
         make_directory(root / "store", 0755);
 
-        generate_ed25519_key(keys / "ssh_host_ed25519_key", "dropgate-host");
+        const std::string host_key =
+            generate_ed25519_key(keys / "ssh_host_ed25519_key", "dropgate-host");
         generate_ed25519_key(keys / "acme_ed25519", "acme@dropgate-demo");
         generate_ed25519_key(keys / "support_ed25519", "support@dropgate-demo");
         {
@@ -95,15 +107,23 @@ void add_init(CLI::App& app) {
             out << kExampleConfig;
             if (!out) throw std::runtime_error("cannot write " + config_file.string());
         }
-        config::load(config_file);  // what init writes must load; fail loudly if not
+        const auto config = config::load(config_file);  // what init writes must load
+        // The clients below need the server's host key before they will talk to it: known_hosts
+        // holds it for every name the demo listens under, so the commands work as typed.
+        const auto known_hosts = root / "known_hosts";
+        write_known_hosts(known_hosts, config.server.listen.front().port, host_key);
 
+        const std::string port = std::to_string(config.server.listen.front().port);
+        const std::string client = "sftp -P " + port +
+                                   " -o UserKnownHostsFile=" + known_hosts.string() + " -i " +
+                                   keys.string();
         std::cout << "Created a dropgate setup in " << root.string() << "\n"
-                  << "  config:   " << config_file.string() << "\n"
-                  << "  start:    dropgate serve -c " << config_file.string() << "\n"
-                  << "  upload:   sftp -P 2222 -i " << (keys / "acme_ed25519").string()
-                  << " acme@localhost\n"
-                  << "  support:  sftp -P 2222 -i " << (keys / "support_ed25519").string()
-                  << " support@localhost\n";
+                  << "  config:    " << config_file.string() << "\n"
+                  << "  host key:  " << fingerprint_sha256(host_key) << " (in "
+                  << known_hosts.string() << ")\n"
+                  << "  start:     dropgate serve -c " << config_file.string() << "\n"
+                  << "  upload:    " << client << "/acme_ed25519 acme@localhost\n"
+                  << "  support:   " << client << "/support_ed25519 support@localhost\n";
     });
 }
 

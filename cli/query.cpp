@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "command.hpp"
+#include "dropgate/base/time.hpp"
 #include "dropgate/config/config.hpp"
 #include "dropgate/contract/states.hpp"
 #include "dropgate/index/index.hpp"
-#include "dropgate/base/time.hpp"
 
 namespace dropgate::cli {
 
@@ -71,24 +71,23 @@ std::string octal_mode(std::uint32_t mode) {
 }
 
 json upload_json(const UploadRecord& r) {
-    return json{
-        {"id", r.id},
-        {"upload_id", r.upload_id},
-        {"customer", r.customer},
-        {"path", r.path},
-        {"remote", r.remote},
-        {"client_version", r.client_version},
-        {"started_at", format_timestamp(r.started_at)},
-        {"finished_at", format_timestamp(r.finished_at)},
-        {"bytes", r.bytes},
-        {"sha256", r.sha256},
-        {"status", contract::to_string(r.status)},
-        {"reason", r.reason},
-        {"gzip_members", r.gzip_members},
-        {"uncompressed_bytes", r.uncompressed_bytes},
-        {"member_count", r.member_count},
-        {"missing_since",
-         r.missing_since ? json(format_timestamp(*r.missing_since)) : json(nullptr)}};
+    return json{{"id", r.id},
+                {"upload_id", r.upload_id},
+                {"customer", r.customer},
+                {"path", r.path},
+                {"remote", r.remote},
+                {"client_version", r.client_version},
+                {"started_at", format_timestamp(r.started_at)},
+                {"finished_at", format_timestamp(r.finished_at)},
+                {"bytes", r.bytes},
+                {"sha256", r.sha256},
+                {"status", contract::to_string(r.status)},
+                {"reason", r.reason},
+                {"gzip_members", r.gzip_members},
+                {"uncompressed_bytes", r.uncompressed_bytes},
+                {"member_count", r.member_count},
+                {"missing_since",
+                 r.missing_since ? json(format_timestamp(*r.missing_since)) : json(nullptr)}};
 }
 
 json member_json(const Member& m) {
@@ -154,11 +153,19 @@ void run_bundles(const QueryOptions& options) {
 
 void run_members(const QueryOptions& options) {
     auto index = open_index(options);
-    auto bundle = index.find_bundle(options.bundle);
-    if (!bundle)
-        throw UserError(
-            "no bundle \"" + options.bundle +
-            "\" in the index (give CUSTOMER/PATH of an accepted bundle, or an upload id)");
+    auto found = index.find_bundles(options.bundle);
+    if (found.empty())
+        throw UserError("no bundle \"" + options.bundle +
+                        "\" in the index (give PATH, CUSTOMER/PATH of an accepted bundle, or an "
+                        "upload id)");
+    if (found.size() > 1) {
+        std::string names;
+        for (const auto& row : found)
+            names += (names.empty() ? "" : ", ") + row.customer + "/" + row.path;
+        throw UserError("\"" + options.bundle + "\" names " + std::to_string(found.size()) +
+                        " bundles (" + names + "); give CUSTOMER/PATH");
+    }
+    const auto* bundle = &found.front();
     if (bundle->status != index::UploadState::accepted)
         std::fprintf(
             stderr, "dropgate: upload %s was %s (%s); only accepted bundles have members\n",
@@ -170,10 +177,9 @@ void run_members(const QueryOptions& options) {
     }
     Table table({"TYPE", "MODE", "SIZE", "MTIME", "PATH"}, {false, false, true, false, false});
     index.members(bundle->id, [&](const Member& m) {
-        table.add(
-            {std::string(1, m.type), octal_mode(m.mode), std::to_string(m.size),
-             format_timestamp(index::Clock::from_time_t(m.mtime)).substr(0, 19) + "Z",
-             member_name(m)});
+        table.add({std::string(1, m.type), octal_mode(m.mode), std::to_string(m.size),
+                   format_timestamp(index::Clock::from_time_t(m.mtime)).substr(0, 19) + "Z",
+                   member_name(m)});
     });
     table.print();
 }
@@ -212,9 +218,9 @@ void run_stats(const QueryOptions& options) {
     Table table({"CUSTOMER", "STATUS", "UPLOADS", "BYTES", "UNCOMPRESSED", "MEMBERS"},
                 {false, false, true, true, true, true});
     for (const auto& s : rows)
-        table.add({s.customer, std::string(contract::to_string(s.status)), std::to_string(s.uploads),
-                   std::to_string(s.bytes), std::to_string(s.uncompressed_bytes),
-                   std::to_string(s.members)});
+        table.add({s.customer, std::string(contract::to_string(s.status)),
+                   std::to_string(s.uploads), std::to_string(s.bytes),
+                   std::to_string(s.uncompressed_bytes), std::to_string(s.members)});
     table.print();
 }
 

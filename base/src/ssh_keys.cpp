@@ -59,4 +59,25 @@ std::string generate_ed25519_key(const std::filesystem::path& private_key,
     return public_line;
 }
 
+std::string fingerprint_sha256(const std::string& public_key_line) {
+    auto space = public_key_line.find(' ');
+    std::string type = public_key_line.substr(0, space);
+    std::string blob = space == std::string::npos ? "" : public_key_line.substr(space + 1);
+    blob = blob.substr(0, blob.find(' '));
+    ssh_key raw = nullptr;
+    if (ssh_pki_import_pubkey_base64(blob.c_str(), ssh_key_type_from_name(type.c_str()), &raw) !=
+            SSH_OK ||
+        !raw)
+        throw std::invalid_argument("not a public key: " + public_key_line.substr(0, 40));
+    SshKey key(raw);
+    unsigned char* hash = nullptr;
+    size_t length = 0;
+    if (ssh_get_publickey_hash(key.get(), SSH_PUBLICKEY_HASH_SHA256, &hash, &length) != 0)
+        throw std::runtime_error("cannot hash the public key");
+    SshText text(ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, length));
+    ssh_clean_pubkey_hash(&hash);
+    if (!text) throw std::runtime_error("cannot format the fingerprint");
+    return text.get();
+}
+
 }  // namespace dropgate

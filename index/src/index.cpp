@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <string>
 
-#include "dropgate/index/index.hpp"
 #include "dropgate/base/time.hpp"
+#include "dropgate/index/index.hpp"
 #include "index_impl.hpp"
 #include "schema.hpp"
 
@@ -210,11 +210,19 @@ std::optional<UploadRecord> Index::find_accepted(std::string_view customer,
     return found;
 }
 
-std::optional<UploadRecord> Index::find_bundle(std::string_view reference) const {
-    if (auto found = find_upload_id(reference)) return found;
-    auto slash = reference.find('/');
-    if (slash == std::string_view::npos) return std::nullopt;
-    return find_accepted(reference.substr(0, slash), reference.substr(slash + 1));
+std::vector<UploadRecord> Index::find_bundles(std::string_view reference) const {
+    if (auto found = find_upload_id(reference)) return {*found};
+    if (auto slash = reference.find('/'); slash != std::string_view::npos)
+        if (auto found = find_accepted(reference.substr(0, slash), reference.substr(slash + 1)))
+            return {*found};
+    auto& stmt = impl_->prepared(impl_->by_path, "SELECT " DROPGATE_UPLOAD_COLUMNS
+                                                 " FROM uploads WHERE path = ?1 AND status = "
+                                                 "'accepted' ORDER BY customer");
+    stmt.bind(1, reference);
+    std::vector<UploadRecord> found;
+    while (stmt.step()) found.push_back(read_upload(stmt));
+    stmt.reset();
+    return found;
 }
 
 void Index::mark_missing(std::int64_t upload, Clock::time_point when) {

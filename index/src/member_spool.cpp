@@ -10,8 +10,8 @@
 #include <system_error>
 #include <vector>
 
-#include "dropgate/index/index.hpp"
 #include "dropgate/base/unique_fd.hpp"
+#include "dropgate/index/index.hpp"
 
 namespace dropgate::index {
 

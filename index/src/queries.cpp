@@ -1,8 +1,8 @@
 // The read queries behind `dropgate query`: bundles, members, find, stats.
 #include <string>
 
-#include "dropgate/index/index.hpp"
 #include "dropgate/base/time.hpp"
+#include "dropgate/index/index.hpp"
 #include "index_impl.hpp"
 
 namespace dropgate::index {

@@ -5,9 +5,9 @@
 #include <system_error>
 #include <unordered_set>
 
+#include "dropgate/base/time.hpp"
 #include "dropgate/contract/layout.hpp"
 #include "dropgate/validator/sha256.hpp"
-#include "dropgate/base/time.hpp"
 
 namespace dropgate::index {
 

@@ -16,8 +16,17 @@ TEST_CASE("init writes a setup that check accepts, with private keys readable on
     auto init = run({dropgate_bin(), "init", (dir / "demo").string()});
     REQUIRE(init.exit_code == 0);
     CHECK_THAT(init.out,
-               Catch::Contains("sftp -P 2222 -i " + (dir / "demo/keys/acme_ed25519").string() +
-                               " acme@localhost"));
+               Catch::Contains(
+                   "sftp -P 2222 -o UserKnownHostsFile=" + (dir / "demo/known_hosts").string() +
+                   " -i " + (dir / "demo/keys/acme_ed25519").string() + " acme@localhost"));
+    // The host key's fingerprint, as OpenSSH shows it, and a known_hosts line with the key.
+    auto listed = run({"ssh-keygen", "-lf", (dir / "demo/keys/ssh_host_ed25519_key.pub").string()});
+    REQUIRE(listed.exit_code == 0);
+    const std::string fingerprint = listed.out.substr(4, listed.out.find(' ', 4) - 4);
+    CHECK_THAT(init.out, Catch::Contains("host key:  " + fingerprint));
+    auto found =
+        run({"ssh-keygen", "-F", "[localhost]:2222", "-f", (dir / "demo/known_hosts").string()});
+    CHECK(found.exit_code == 0);
 
     auto check = run({dropgate_bin(), "check", "-c", (dir / "demo/dropgate.toml").string()});
     CHECK(check.exit_code == 0);

@@ -53,8 +53,10 @@ TEST_CASE("an accepted upload and its members come back exactly as recorded") {
     CHECK(found->gzip_members == 2);
     CHECK(!found->missing_since);
     CHECK(index.find_accepted("acme", "host1/logs.tgz")->upload_id == "u-1");
-    CHECK(index.find_bundle("acme/host1/logs.tgz")->id == id);
-    CHECK(index.find_bundle("u-1")->id == id);
+    CHECK(index.find_bundles("acme/host1/logs.tgz").at(0).id == id);
+    CHECK(index.find_bundles("u-1").at(0).id == id);
+    CHECK(index.find_bundles("host1/logs.tgz").at(0).id == id);  // unique across customers
+    CHECK(index.find_bundles("logs.tgz").empty());
     CHECK(!index.find_accepted("acme", "other.tgz"));
     CHECK(!index.find_upload_id("u-2"));
 

@@ -13,4 +13,8 @@ namespace dropgate {
 std::string generate_ed25519_key(const std::filesystem::path& private_key,
                                  const std::string& comment);
 
+// The fingerprint OpenSSH shows for a public key line ("SHA256:…", as ssh-keygen -l prints it).
+// Throws std::invalid_argument if the line is not a public key.
+std::string fingerprint_sha256(const std::string& public_key_line);
+
 }  // namespace dropgate

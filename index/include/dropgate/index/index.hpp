@@ -129,9 +129,10 @@ class Index {
     std::optional<UploadRecord> find_upload_id(std::string_view upload_id) const;
     std::optional<UploadRecord> find_accepted(std::string_view customer,
                                               std::string_view path) const;
-    // A bundle named the way `query members` accepts it: an upload_id, or "customer/path"
-    // (the accepted row).
-    std::optional<UploadRecord> find_bundle(std::string_view reference) const;
+    // The bundles a reference names the way `query members` accepts it: an upload_id,
+    // "customer/path" (the accepted row), or else a bare path, which names every accepted
+    // bundle of that path whichever its customer (so more than one means: ambiguous).
+    std::vector<UploadRecord> find_bundles(std::string_view reference) const;
 
     // Uploads matching the filter, newest (finished_at) first.
     std::vector<UploadRecord> uploads(const UploadFilter& filter = {}) const;
