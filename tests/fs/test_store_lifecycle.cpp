@@ -47,11 +47,17 @@ TEST_CASE(
                   big_bundle().string() + "' --pause-after 20000000 < '" + fifo.string() + "' > '" +
                   out.string() + "'");
     });
-    // Opening the fifo's write end waits for the writer; it stays paused until we write to it.
-    dropgate::UniqueFd release_writer(::open(fifo.c_str(), O_WRONLY | O_CLOEXEC));
-    REQUIRE(release_writer);
-    while (!stdfs::exists(out) || read_file(out).find("paused") == std::string::npos)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // The fifo's write end opens once the writer holds its read end; the writer stays paused
+    // until we write to it.
+    dropgate::UniqueFd release_writer;
+    REQUIRE(wait_until([&] {
+        release_writer.reset(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+        return bool(release_writer);
+    }));
+    bool paused = wait_until(
+        [&] { return stdfs::exists(out) && read_file(out).find("paused") != std::string::npos; });
+    INFO("the writer should pause after 20 MB; it printed: " << read_file(out));
+    REQUIRE(paused);
     CHECK(list_dir(store.staging()).size() == 1);
     store.kill_hard();
     REQUIRE(::write(release_writer.get(), "\n", 1) == 1);

@@ -1,5 +1,7 @@
 #include "harness.hpp"
 
+#include <functional>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -125,20 +127,25 @@ std::string read_file(const std::filesystem::path& file) {
     return s.str();
 }
 
-bool wait_for_exit(int pid, std::chrono::milliseconds timeout) {
-    auto exited = [pid] {
-        std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-        std::string line;
-        while (std::getline(status, line))
-            if (line.rfind("State:", 0) == 0) return line.find('Z') != std::string::npos;
-        return true;
-    };
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!exited()) {
+    while (!condition()) {
         if (std::chrono::steady_clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return true;
+}
+
+bool wait_for_exit(int pid, std::chrono::milliseconds timeout) {
+    return wait_until(
+        [pid] {
+            std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+            std::string line;
+            while (std::getline(status, line))
+                if (line.rfind("State:", 0) == 0) return line.find('Z') != std::string::npos;
+            return true;
+        },
+        timeout);
 }
 
 }  // namespace dropgate::test

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,11 @@ void write_file(const std::filesystem::path& file, const std::string& content);
 std::string make_key_pair(const std::filesystem::path& private_key,
                           const std::string& comment = "test");
 std::string read_file(const std::filesystem::path& file);
+
+// Polls `condition` every 20 ms until it holds (true) or `timeout` passes (false). Every wait in
+// a test goes through a deadline like this, so a broken behaviour fails instead of hanging.
+bool wait_until(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // Waits up to `timeout` for process `pid` to exit (no /proc entry, or a zombie waiting to be
 // reaped); true if it did.
