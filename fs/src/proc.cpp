@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "dropgate/base/dir.hpp"
+
 namespace dropgate::fs {
 
 namespace {
@@ -91,22 +93,17 @@ bool exiting_on_signal(pid_t pid) {
 bool holds_open(pid_t pid, const std::string& path) {
     if (pid <= 0) return false;
     std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-    DIR* fds = ::opendir(dir.c_str());
+    Dir fds(::opendir(dir.c_str()));
     if (!fds) return false;
-    bool found = false;
     char target[PATH_MAX];
-    while (dirent* entry = ::readdir(fds)) {
+    while (dirent* entry = ::readdir(fds.get())) {
         if (entry->d_name[0] == '.') continue;
         // readlink of the magic link prints the dentry's path: no request reaches FUSE.
-        ssize_t n = ::readlinkat(::dirfd(fds), entry->d_name, target, sizeof target);
-        if (n == ssize_t(path.size()) &&
-            path.compare(0, path.size(), target, std::size_t(n)) == 0) {
-            found = true;
-            break;
-        }
+        ssize_t n = ::readlinkat(::dirfd(fds.get()), entry->d_name, target, sizeof target);
+        if (n == ssize_t(path.size()) && path.compare(0, path.size(), target, std::size_t(n)) == 0)
+            return true;
     }
-    ::closedir(fds);
-    return found;
+    return false;
 }
 
 bool process_alive(pid_t pid) {

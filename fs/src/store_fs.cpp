@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "dropgate/base/dir.hpp"
 #include "dropgate/contract/names.hpp"
 #include "proc.hpp"
 #include "xattrs.hpp"
@@ -19,15 +20,6 @@ namespace dropgate::fs {
 namespace {
 
 constexpr double kImmutableTimeout = 86400.0;
-
-struct DirListing {
-    struct Entry {
-        std::string name;
-        mode_t mode;
-        ino_t ino;
-    };
-    std::vector<Entry> entries;
-};
 
 }  // namespace
 
@@ -192,31 +184,39 @@ void StoreFs::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
                         : ::openat(backing_.bundles(), inode.rel().c_str(),
                                    O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!fd) return (void)fuse_reply_err(req, errno);
-        DIR* dir = ::fdopendir(fd.release());
-        if (!dir) return (void)fuse_reply_err(req, errno);
-        ::rewinddir(dir);
-        while (dirent* entry = ::readdir(dir)) {
-            std::string name = entry->d_name;
-            if (!contract::is_valid_component(name)) continue;
-            if (entry->d_type == DT_DIR)
-                listing->entries.push_back({name, S_IFDIR, entry->d_ino});
-            else if (entry->d_type == DT_REG)
-                listing->entries.push_back({name, S_IFREG, entry->d_ino});
-        }
-        ::closedir(dir);
-        if (!settings_.read_only && inode.kind != Inode::Kind::root) {
-            std::lock_guard lock(table_mutex_);
-            for (auto& [upload, live] : live_) {
-                const std::string path = live->rel(), dir = inode.rel();
-                auto slash = path.rfind('/');
-                if (path.substr(0, slash) != dir) continue;
-                if (visible_upload(req, path) == live)
-                    listing->entries.push_back({path.substr(slash + 1), S_IFREG, 1});
-            }
-        }
+        if (int error = list_backing(fd.get(), *listing)) return (void)fuse_reply_err(req, error);
+        if (!settings_.read_only && inode.kind != Inode::Kind::root)
+            list_uploads(req, inode.rel(), *listing);
     }
     fi->fh = reinterpret_cast<std::uint64_t>(listing.release());
     fuse_reply_open(req, fi);
+}
+
+// The bundles and directories in a backing directory (nothing else is ever shown).
+int StoreFs::list_backing(int dir_fd, DirListing& listing) {
+    Dir dir = open_dir(dir_fd);
+    if (!dir) return errno;
+    while (dirent* entry = ::readdir(dir.get())) {
+        std::string name = entry->d_name;
+        if (!contract::is_valid_component(name)) continue;
+        if (entry->d_type == DT_DIR)
+            listing.entries.push_back({name, S_IFDIR, entry->d_ino});
+        else if (entry->d_type == DT_REG)
+            listing.entries.push_back({name, S_IFREG, entry->d_ino});
+    }
+    return 0;
+}
+
+// The uploads in progress in directory `dir` that the requester may see.
+void StoreFs::list_uploads(fuse_req_t req, const std::string& dir, DirListing& listing) {
+    std::lock_guard lock(table_mutex_);
+    for (auto& [upload, live] : live_) {
+        const std::string path = live->rel();
+        auto slash = path.rfind('/');
+        if (path.substr(0, slash) != dir) continue;
+        if (visible_upload(req, path) == live)
+            listing.entries.push_back({path.substr(slash + 1), S_IFREG, 1});
+    }
 }
 
 void StoreFs::readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {

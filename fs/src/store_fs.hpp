@@ -43,6 +43,16 @@ struct Inode {
     std::atomic<std::shared_ptr<const std::string>> rel_{std::make_shared<const std::string>()};
 };
 
+// What fi->fh points to for a directory: its entries, read once at opendir.
+struct DirListing {
+    struct Entry {
+        std::string name;
+        mode_t mode;
+        ino_t ino;
+    };
+    std::vector<Entry> entries;
+};
+
 // What fi->fh points to.
 struct Handle {
     Inode* inode = nullptr;
@@ -92,6 +102,8 @@ class StoreFs {
   private:
     Inode* inode_of(fuse_ino_t ino);
     double timeout_for(const Inode& inode) const;
+    int list_backing(int dir_fd, DirListing& listing);
+    void list_uploads(fuse_req_t req, const std::string& dir, DirListing& listing);
     int stat_inode(Inode& inode, struct stat* st);
     void reply_entry(fuse_req_t req, Inode& inode, const struct stat& st);
     // Bundles and directories have one Inode per path; call with table_mutex_ held.
