@@ -9,9 +9,9 @@
 
 #include <cstring>
 
+#include "dropgate/base/log.hpp"
 #include "gateway_metrics.hpp"
 #include "jail.hpp"
-#include "dropgate/base/log.hpp"
 #include "sandbox.hpp"
 #include "sftp_server.hpp"
 #include "socket_readahead.hpp"
@@ -41,8 +41,9 @@ State* state_of(void* userdata) {
 void auth_log(State* st, const char* event, const char* user, const char* method) {
     bool failed = std::strcmp(event, "auth_failure") == 0;
     if (failed) gateway_metrics::auth_failure();
-    log::event(failed ? log::Level::warn : log::Level::info, event,
-               {{"user", user ? user : ""}, {"method", method}, {"remote", st->connection->remote}});
+    log::event(
+        failed ? log::Level::warn : log::Level::info, event,
+        {{"user", user ? user : ""}, {"method", method}, {"remote", st->connection->remote}});
 }
 
 int on_password(ssh_session, const char* user, const char* password, void* userdata) {
@@ -80,17 +81,20 @@ int on_subsystem(ssh_session, ssh_channel, const char* subsystem, void* userdata
         st->sftp = true;
         return 0;
     }
-    log::info("request_refused", {{"request", std::string("subsystem ") + subsystem}, {"remote", st->connection->remote}});
+    log::info("request_refused", {{"request", std::string("subsystem ") + subsystem},
+                                  {"remote", st->connection->remote}});
     return 1;
 }
 
 int on_exec(ssh_session, ssh_channel, const char*, void* userdata) {
-    log::info("request_refused", {{"request", "exec"}, {"remote", state_of(userdata)->connection->remote}});
+    log::info("request_refused",
+              {{"request", "exec"}, {"remote", state_of(userdata)->connection->remote}});
     return 1;
 }
 
 int on_shell(ssh_session, ssh_channel, void* userdata) {
-    log::info("request_refused", {{"request", "shell"}, {"remote", state_of(userdata)->connection->remote}});
+    log::info("request_refused",
+              {{"request", "shell"}, {"remote", state_of(userdata)->connection->remote}});
     return 1;
 }
 
@@ -282,7 +286,8 @@ SessionEnd serve_connection(const WorkerSetup& setup, Connection connection) {
 
     const config::User& user = *st.user;
     if (std::string why = parent_refusal(setup.control_fd, config, user.name); !why.empty()) {
-        log::info("connection_refused", {{"user", user.name}, {"remote", connection.remote}, {"reason", why}});
+        log::info("connection_refused",
+                  {{"user", user.name}, {"remote", connection.remote}, {"reason", why}});
         ssh_channel_write_stderr(st.channel, (why + "\n").data(), std::uint32_t(why.size() + 1));
         disconnect(session, why, socket_copy);
         return end(SessionEnd::other);
@@ -298,7 +303,10 @@ SessionEnd serve_connection(const WorkerSetup& setup, Connection connection) {
     timeout = 0;  // blocking channel writes wait for the client's window instead of giving up
     ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &timeout);
 
-    log::info("session_start", {{"user", user.name}, {"role", std::string(config::to_string(user.role))}, {"remote", connection.remote}, {"client", client_version}});
+    log::info("session_start", {{"user", user.name},
+                                {"role", std::string(config::to_string(user.role))},
+                                {"remote", connection.remote},
+                                {"client", client_version}});
     gateway_metrics::session_opened();
     std::string why;
     try {

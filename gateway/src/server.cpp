@@ -24,14 +24,14 @@
 #include "auth.hpp"
 #include "connection.hpp"
 #include "control.hpp"
-#include "dropgate/gateway/gateway.hpp"
-#include "dropgate/base/unique_fd.hpp"
+#include "dropgate/base/log.hpp"
 #include "dropgate/base/metrics.hpp"
 #include "dropgate/base/ssh.hpp"
-#include "gateway_metrics.hpp"
+#include "dropgate/base/unique_fd.hpp"
+#include "dropgate/gateway/gateway.hpp"
 #include "fork_prep.hpp"
+#include "gateway_metrics.hpp"
 #include "host_key.hpp"
-#include "dropgate/base/log.hpp"
 #include "sandbox.hpp"
 #include "worker.hpp"
 
@@ -326,7 +326,9 @@ void Gateway::reap() {
         auto it = children_.find(pid);
         if (it == children_.end()) continue;
         if (WIFSIGNALED(status) && WTERMSIG(status) != SIGALRM)
-            log::error("session_crashed", {{"pid", std::int64_t(pid)}, {"signal", WTERMSIG(status)}, {"user", it->second.user}});
+            log::error("session_crashed", {{"pid", std::int64_t(pid)},
+                                           {"signal", WTERMSIG(status)},
+                                           {"user", it->second.user}});
         children_.erase(it);
     }
 }

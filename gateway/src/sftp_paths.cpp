@@ -10,9 +10,9 @@
 #include <system_error>
 
 #include "attrs.hpp"
+#include "dropgate/base/log.hpp"
 #include "dropgate/contract/names.hpp"
 #include "dropgate/contract/refusals.hpp"
-#include "dropgate/base/log.hpp"
 #include "sftp_server.hpp"
 
 namespace dropgate::gateway {

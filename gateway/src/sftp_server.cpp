@@ -9,8 +9,8 @@
 #include <system_error>
 
 #include "attrs.hpp"
-#include "dropgate/contract/xattrs.hpp"
 #include "dropgate/base/log.hpp"
+#include "dropgate/contract/xattrs.hpp"
 #include "refusal.hpp"
 
 namespace dropgate::gateway {
@@ -159,8 +159,9 @@ void SftpServer::handle_packet(const std::uint8_t* data, std::size_t len) {
     const Entry* entry = find_entry(type, extension);
     if (!entry)
         return send_status(id, FX_OP_UNSUPPORTED,
-                           type == FXP_EXTENDED ? "unsupported extension: " + extension
-                                                : "unsupported request type " + std::to_string(type));
+                           type == FXP_EXTENDED
+                               ? "unsupported extension: " + extension
+                               : "unsupported request type " + std::to_string(type));
     dispatch(*entry, id, in);
 }
 
@@ -282,7 +283,11 @@ void SftpServer::end_uploads() {
             errno != ENOTSUP)
             log::warn("xattr_failed", {{"path", file->path}, {"error", std::strerror(errno)}});
         file->fd.reset();
-        log::info("upload_aborted", {{"user", ctx_.user}, {"path", file->path}, {"upload_id", file->upload_id}, {"bytes", file->bytes_written}, {"remote", ctx_.remote}});
+        log::info("upload_aborted", {{"user", ctx_.user},
+                                     {"path", file->path},
+                                     {"upload_id", file->upload_id},
+                                     {"bytes", file->bytes_written},
+                                     {"remote", ctx_.remote}});
     }
 }
 
