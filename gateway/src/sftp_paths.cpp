@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <system_error>
 
 #include "attrs.hpp"
@@ -32,7 +33,8 @@ constexpr std::uint32_t kDirBatch = 100;  // entries per READDIR reply: well und
 void SftpServer::stat_common(std::uint32_t id, Reader& in, bool follow) {
     std::string path = Jail::normalize(in.path());
     Jail::Opened opened = jail_.try_open(path, O_PATH | (follow ? 0 : O_NOFOLLOW));
-    if (!opened.fd) return send_errno(id, opened.error, path);
+    if (!opened.fd)  // the message every other errno reply has: "path: strerror"
+        return send_errno(id, opened.error, path + ": " + std::strerror(opened.error));
     struct stat st {};
     if (::fstat(opened.fd.get(), &st) != 0) fail(path);
     send_attrs(id, st);
