@@ -117,6 +117,8 @@ void SftpServer::on_close(std::uint32_t id, Reader& in) {
     int err = file->take_error();
     // The store gives its verdict here: close() fails with the reason's errno (spec §4).
     if (::close(file->fd.release()) != 0 && err == 0) err = errno;
+    if (names_.classify(contract::base_name(file->path)) == contract::NameKind::temporary)
+        closed_.remember({file->path, file->upload_id, err});  // for its RENAME
     if (err == 0) {
         log::info("upload_closed", {{"user", ctx_.user},
                                     {"path", file->path},

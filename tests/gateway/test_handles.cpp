@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "closed_uploads.hpp"
 #include "handles.hpp"
 #include "harness.hpp"
 #include "sftp_wire.hpp"
@@ -197,4 +198,25 @@ TEST_CASE("OpenFile: at most 4 coalescing buffers per session, a fifth upload wr
     files.back()->write(0, "data");
     CHECK(size_on_disk(dir / "next.tgz") == 0);
     for (auto& file : files) CHECK(file->take_error() == 0);
+}
+
+TEST_CASE("closed uploads: the last 16 temporary uploads are remembered, newest first, per path") {
+    dropgate::gateway::ClosedUploads closed;
+    const std::size_t capacity = dropgate::gateway::ClosedUploads::kCapacity;
+    for (std::size_t i = 0; i < capacity + 4; ++i)
+        closed.remember(
+            {"/u" + std::to_string(i) + ".tgz.part", "id" + std::to_string(i), EBADMSG});
+    CHECK(closed.size() == capacity);  // bounded: the oldest are forgotten
+    CHECK(closed.find("/u0.tgz.part") == nullptr);
+    CHECK(closed.find("/u3.tgz.part") == nullptr);
+    REQUIRE(closed.find("/u4.tgz.part"));
+    CHECK(closed.find("/u4.tgz.part")->upload_id == "id4");
+    // The same name uploaded again: the newer upload answers for it.
+    closed.remember({"/u4.tgz.part", "again", 0});
+    CHECK(closed.size() == capacity);
+    CHECK(closed.find("/u4.tgz.part")->upload_id == "again");
+    CHECK(closed.find("/u4.tgz.part")->error == 0);
+    closed.forget("/u4.tgz.part");
+    CHECK(closed.find("/u4.tgz.part") == nullptr);
+    CHECK(closed.size() == capacity - 1);
 }

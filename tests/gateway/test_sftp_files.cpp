@@ -231,3 +231,46 @@ TEST_CASE("files: a failed coalesced write is reported on the next request, stic
     // Told once on stderr, the line a person at OpenSSH's sftp reads.
     CHECK(out.stderr_text == "dropgate: " + refused + "\n");
 }
+
+TEST_CASE(
+    "files: RENAME of a temp upload whose CLOSE failed answers with that failure, not ENOENT") {
+    CodecFixture fx;
+    const std::string data = pattern(100 * 1024);
+    std::vector<Step> steps = with_handle("/big.tgz.filepart", kUpload, [&](const std::string& h) {
+        return write_request(10, h, 0, data) + close_request(11, h) +
+               open_request(12, "/fine.tgz.part", kUpload);
+    });
+    steps.push_back([&](const std::vector<Reply>& so_far) {
+        std::string h = handle_in(so_far, 12);
+        return Wire{write_request(13, h, 0, "small") + close_request(14, h)};
+    });
+    steps.push_back([&](const auto&) {
+        // What the store does with a refused upload, and with a held one it discards: the file
+        // is gone (here no index row tells why, so the close's errno must).
+        std::filesystem::remove(fx.acme() / "big.tgz.filepart");
+        std::filesystem::remove(fx.acme() / "fine.tgz.part");
+        return Wire{
+            request(FXP_RENAME, 20).str("/big.tgz.filepart").str("/big.tgz").wire() +
+            extended(21, "posix-rename@openssh.com").str("big.tgz.filepart").str("/b.tgz").wire() +
+            request(FXP_RENAME, 22).str("/fine.tgz.part").str("/fine.tgz").wire() +
+            request(FXP_RENAME, 23).str("/never.tgz.part").str("/never.tgz").wire()};
+    });
+    CodecFixture::Outcome out;
+    {
+        FileSizeLimit limit(64 * 1024);
+        out = fx.serve({}, steps);
+    }
+    INFO(out.why << "\n" << out.stderr_text);
+    const std::string refused = "/big.tgz.filepart refused: a size limit was exceeded";
+    CHECK(out.to(11).message() == refused);
+    for (std::uint32_t id : {20u, 21u}) {
+        INFO("request " << id);
+        CHECK(out.to(id).status() == FX_FAILURE);
+        CHECK(out.to(id).message() == refused);
+    }
+    // Closed fine and no row says otherwise, or never uploaded: simply not there.
+    CHECK(out.to(22).status() == FX_NO_SUCH_FILE);
+    CHECK(out.to(23).status() == FX_NO_SUCH_FILE);
+    CHECK(out.stderr_text == "dropgate: " + refused + "\n" + "dropgate: " + refused + "\n" +
+                                 "dropgate: " + refused + "\n");
+}
