@@ -87,7 +87,7 @@ std::string SftpServer::run() {
         std::size_t limit = std::min(kInCapacity, want);
         if (limit <= in_end_) limit = std::min(kInCapacity, in_end_ + kReadAhead);
         long n = transport_.read(in_.get() + in_end_, limit - in_end_, wait_ms);
-        if (n < 0) return "client closed the channel";
+        if (n < 0) return std::string(kClientClosed);
         if (n == 0) continue;
         in_end_ += std::size_t(n);
         // Drain what libssh already holds: fewer, larger passes over the data.

@@ -48,6 +48,9 @@ enum class Access {
     forbidden       // nobody, and no handler: deleting, links — bundles are immutable
 };
 
+// What run() returns after an orderly session: the client closed its channel.
+inline constexpr std::string_view kClientClosed = "client closed the channel";
+
 // A protocol violation that ends the session (run() returns its message).
 struct ProtocolViolation : std::runtime_error {
     using std::runtime_error::runtime_error;
