@@ -13,7 +13,6 @@
 
 namespace dropgate::gateway {
 
-
 class Authenticator {
   public:
     // Throws std::runtime_error naming the user if a key line does not parse.

@@ -2,8 +2,8 @@
 
 #include <sys/stat.h>
 
-#include "dropgate/base/ssh_keys.hpp"
 #include "dropgate/base/log.hpp"
+#include "dropgate/base/ssh_keys.hpp"
 
 namespace dropgate::gateway {
 

@@ -24,14 +24,14 @@
 #include "auth.hpp"
 #include "connection.hpp"
 #include "control.hpp"
-#include "dropgate/gateway/gateway.hpp"
-#include "dropgate/base/unique_fd.hpp"
+#include "dropgate/base/log.hpp"
 #include "dropgate/base/metrics.hpp"
 #include "dropgate/base/ssh.hpp"
-#include "gateway_metrics.hpp"
+#include "dropgate/base/unique_fd.hpp"
+#include "dropgate/gateway/gateway.hpp"
 #include "fork_prep.hpp"
+#include "gateway_metrics.hpp"
 #include "host_key.hpp"
-#include "dropgate/base/log.hpp"
 #include "sandbox.hpp"
 #include "worker.hpp"
 
@@ -116,6 +116,8 @@ class Gateway {
     int run();
 
   private:
+    void prepare();
+    void serve();
     void accept_all(int listen_fd);
     void spawn(UniqueFd client);
     bool reuse_idle_worker(int client_fd, const std::string& remote);
@@ -133,6 +135,15 @@ class Gateway {
 };
 
 int Gateway::run() {
+    prepare();
+    serve();
+    log::info("stopped");
+    return 0;
+}
+
+// Everything before the first connection, done once here so every session worker inherits it:
+// crypto and libssh initialised and warmed up, the host key, the listening sockets, signals.
+void Gateway::prepare() {
     // Initialise OpenSSL once here, so each forked session inherits it instead of redoing it.
     OPENSSL_init_crypto(
         OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS | OPENSSL_INIT_LOAD_CONFIG,
@@ -164,7 +175,11 @@ int Gateway::run() {
     for (const auto& e : config_.server.listen)
         endpoints += (endpoints.empty() ? "" : " ") + e.to_string();
     log::info("listening", {{"listen", endpoints}, {"host_key", host_key.string()}});
+}
 
+// The poll loop: accept connections, answer workers, reap them; on SIGTERM stop accepting and
+// return once every session has ended (or been ended after the grace period).
+void Gateway::serve() {
     std::chrono::steady_clock::time_point deadline{};
     for (;;) {
         if (stop_requested && !listeners_.empty()) {
@@ -206,8 +221,6 @@ int Gateway::run() {
             if (it != children_.end()) answer(it->first, it->second);
         }
     }
-    log::info("stopped");
-    return 0;
 }
 
 void Gateway::accept_all(int listen_fd) {
@@ -326,7 +339,9 @@ void Gateway::reap() {
         auto it = children_.find(pid);
         if (it == children_.end()) continue;
         if (WIFSIGNALED(status) && WTERMSIG(status) != SIGALRM)
-            log::error("session_crashed", {{"pid", std::int64_t(pid)}, {"signal", WTERMSIG(status)}, {"user", it->second.user}});
+            log::error("session_crashed", {{"pid", std::int64_t(pid)},
+                                           {"signal", WTERMSIG(status)},
+                                           {"user", it->second.user}});
         children_.erase(it);
     }
 }

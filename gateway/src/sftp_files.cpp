@@ -10,10 +10,10 @@
 
 #include "attrs.hpp"
 #include "dropgate/base/ids.hpp"
+#include "dropgate/base/log.hpp"
 #include "dropgate/contract/names.hpp"
 #include "dropgate/contract/refusals.hpp"
 #include "dropgate/contract/xattrs.hpp"
-#include "dropgate/base/log.hpp"
 #include "sftp_server.hpp"
 
 namespace dropgate::gateway {
@@ -24,7 +24,8 @@ namespace {
 
 void tag(int fd, const char* name, const std::string& value, const std::string& path) {
     if (::fsetxattr(fd, name, value.data(), value.size(), 0) != 0 && errno != ENOTSUP)
-        log::warn("xattr_failed", {{"path", path}, {"name", name}, {"error", std::strerror(errno)}});
+        log::warn("xattr_failed",
+                  {{"path", path}, {"name", name}, {"error", std::strerror(errno)}});
 }
 
 }  // namespace
@@ -45,7 +46,11 @@ void SftpServer::upload_failed(OpenFile& file, int err) {
     if (!file.reported) {
         file.reported = true;
         transport_.write_stderr("dropgate: " + file.path + " refused: " + reason + "\n");
-        log::warn("upload_refused", {{"user", ctx_.user}, {"path", file.path}, {"upload_id", file.upload_id}, {"bytes", file.bytes_written}, {"reason", reason}});
+        log::warn("upload_refused", {{"user", ctx_.user},
+                                     {"path", file.path},
+                                     {"upload_id", file.upload_id},
+                                     {"bytes", file.bytes_written},
+                                     {"reason", reason}});
     }
     throw StatusError(err == EACCES ? FX_PERMISSION_DENIED : FX_FAILURE,
                       file.path + " refused: " + reason);
@@ -112,8 +117,13 @@ void SftpServer::on_close(std::uint32_t id, Reader& in) {
     int err = file->take_error();
     // The store gives its verdict here: close() fails with the reason's errno (spec §4).
     if (::close(file->fd.release()) != 0 && err == 0) err = errno;
+    if (names_.classify(contract::base_name(file->path)) == contract::NameKind::temporary)
+        closed_.remember({file->path, file->upload_id, err});  // for its RENAME
     if (err == 0) {
-        log::info("upload_closed", {{"user", ctx_.user}, {"path", file->path}, {"upload_id", file->upload_id}, {"bytes", file->bytes_written}});
+        log::info("upload_closed", {{"user", ctx_.user},
+                                    {"path", file->path},
+                                    {"upload_id", file->upload_id},
+                                    {"bytes", file->bytes_written}});
         send_status(id, FX_OK, "upload complete");
         return;
     }

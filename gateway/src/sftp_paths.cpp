@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <system_error>
 
 #include "attrs.hpp"
+#include "dropgate/base/log.hpp"
 #include "dropgate/contract/names.hpp"
 #include "dropgate/contract/refusals.hpp"
-#include "dropgate/base/log.hpp"
+#include "refusal.hpp"
 #include "sftp_server.hpp"
 
 namespace dropgate::gateway {
@@ -32,7 +34,8 @@ constexpr std::uint32_t kDirBatch = 100;  // entries per READDIR reply: well und
 void SftpServer::stat_common(std::uint32_t id, Reader& in, bool follow) {
     std::string path = Jail::normalize(in.path());
     Jail::Opened opened = jail_.try_open(path, O_PATH | (follow ? 0 : O_NOFOLLOW));
-    if (!opened.fd) return send_errno(id, opened.error, path);
+    if (!opened.fd)  // the message every other errno reply has: "path: strerror"
+        return send_errno(id, opened.error, path + ": " + std::strerror(opened.error));
     struct stat st {};
     if (::fstat(opened.fd.get(), &st) != 0) fail(path);
     send_attrs(id, st);
@@ -144,16 +147,36 @@ void SftpServer::on_rename(std::uint32_t id, Reader& in) {
     auto source = jail_.parent(from);
     auto target = jail_.parent(to);
     struct stat st {};
-    if (::fstatat(source.dir.get(), source.leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) fail(from);
+    if (::fstatat(source.dir.get(), source.leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        rename_failed(from, errno);
     if (!S_ISREG(st.st_mode)) throw StatusError(FX_PERMISSION_DENIED, from + " is not a file");
     if (::renameat2(source.dir.get(), source.leaf.c_str(), target.dir.get(), target.leaf.c_str(),
                     RENAME_NOREPLACE) != 0) {
         if (errno == EEXIST)
             throw StatusError(FX_FAILURE, contract::already_exists(ctx_.user + to));
-        fail(from);
+        rename_failed(from, errno);
     }
+    closed_.forget(from);
     log::info("rename", {{"user", ctx_.user}, {"from", from}, {"to", to}});
     send_status(id, FX_OK, "");
+}
+
+// The store no longer has a held upload it refused at close (or discarded unrenamed), so its
+// RENAME finds nothing. If this session closed an upload under that name, the answer is that
+// refusal's errno and reason from the index (spec §4), on stderr too as for a failed CLOSE;
+// otherwise the plain errno.
+void SftpServer::rename_failed(const std::string& from, int err) {
+    const ClosedUpload* closed = err == ENOENT ? closed_.find(from) : nullptr;
+    if (!closed) throw std::system_error(err, std::generic_category(), from);
+    auto refusal = recorded_refusal(ctx_.config->index.database, closed->upload_id, closed->error);
+    if (!refusal) throw std::system_error(err, std::generic_category(), from);
+    std::string message = from + " refused: " + refusal->reason;
+    transport_.write_stderr("dropgate: " + message + "\n");
+    log::warn("rename_refused", {{"user", ctx_.user},
+                                 {"path", from},
+                                 {"upload_id", closed->upload_id},
+                                 {"reason", refusal->reason}});
+    throw StatusError(refusal->error == EACCES ? FX_PERMISSION_DENIED : FX_FAILURE, message);
 }
 
 void SftpServer::on_readlink(std::uint32_t id, Reader& in) {

@@ -9,8 +9,8 @@
 #include <system_error>
 
 #include "attrs.hpp"
-#include "dropgate/contract/xattrs.hpp"
 #include "dropgate/base/log.hpp"
+#include "dropgate/contract/xattrs.hpp"
 #include "refusal.hpp"
 
 namespace dropgate::gateway {
@@ -87,7 +87,7 @@ std::string SftpServer::run() {
         std::size_t limit = std::min(kInCapacity, want);
         if (limit <= in_end_) limit = std::min(kInCapacity, in_end_ + kReadAhead);
         long n = transport_.read(in_.get() + in_end_, limit - in_end_, wait_ms);
-        if (n < 0) return "client closed the channel";
+        if (n < 0) return std::string(kClientClosed);
         if (n == 0) continue;
         in_end_ += std::size_t(n);
         // Drain what libssh already holds: fewer, larger passes over the data.
@@ -159,8 +159,9 @@ void SftpServer::handle_packet(const std::uint8_t* data, std::size_t len) {
     const Entry* entry = find_entry(type, extension);
     if (!entry)
         return send_status(id, FX_OP_UNSUPPORTED,
-                           type == FXP_EXTENDED ? "unsupported extension: " + extension
-                                                : "unsupported request type " + std::to_string(type));
+                           type == FXP_EXTENDED
+                               ? "unsupported extension: " + extension
+                               : "unsupported request type " + std::to_string(type));
     dispatch(*entry, id, in);
 }
 
@@ -282,7 +283,11 @@ void SftpServer::end_uploads() {
             errno != ENOTSUP)
             log::warn("xattr_failed", {{"path", file->path}, {"error", std::strerror(errno)}});
         file->fd.reset();
-        log::info("upload_aborted", {{"user", ctx_.user}, {"path", file->path}, {"upload_id", file->upload_id}, {"bytes", file->bytes_written}, {"remote", ctx_.remote}});
+        log::info("upload_aborted", {{"user", ctx_.user},
+                                     {"path", file->path},
+                                     {"upload_id", file->upload_id},
+                                     {"bytes", file->bytes_written},
+                                     {"remote", ctx_.remote}});
     }
 }
 

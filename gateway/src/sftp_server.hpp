@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "closed_uploads.hpp"
 #include "dropgate/config/config.hpp"
 #include "dropgate/contract/names.hpp"
 #include "handles.hpp"
@@ -46,6 +47,9 @@ enum class Access {
     by_open_flags,  // OPEN: a write when it asks to write, create or truncate
     forbidden       // nobody, and no handler: deleting, links — bundles are immutable
 };
+
+// What run() returns after an orderly session: the client closed its channel.
+inline constexpr std::string_view kClientClosed = "client closed the channel";
 
 // A protocol violation that ends the session (run() returns its message).
 struct ProtocolViolation : std::runtime_error {
@@ -88,6 +92,7 @@ class SftpServer {
     OpenFile& file_for(std::string_view handle);
     [[noreturn]] void upload_failed(OpenFile& file, int err);
     std::string reason_for(const OpenFile& file, int err) const;
+    [[noreturn]] void rename_failed(const std::string& from, int err);
 
     // Handlers (sftp_files.cpp: handle-based; sftp_paths.cpp: path-based).
     void on_init(std::uint32_t version, sftp::Reader& in);
@@ -120,6 +125,7 @@ class SftpServer {
     Jail jail_;
     contract::NamePolicy names_;
     HandleTable handles_;
+    ClosedUploads closed_;  // temporary-name uploads closed: a failed RENAME tells their refusal
     std::unique_ptr<std::uint8_t[]> in_;  // not zero-filled: untouched pages cost nothing
     std::size_t in_begin_ = 0, in_end_ = 0;
     std::vector<std::uint8_t> out_;

@@ -6,6 +6,7 @@ what differed and exits 1. Raw packets (not paramiko's SFTPClient) so that statu
 messages and malformed input can be asserted exactly.
 """
 import argparse
+import errno
 import os
 import socket
 import struct
@@ -371,6 +372,34 @@ def cmd_vanish(args):
     c.transport.sock.close()  # no CLOSE, no channel close: the client just vanishes
 
 
+def cmd_rename_refused(args):
+    """Upload-then-rename with paramiko's SFTPClient: a refused temp upload's RENAME says why."""
+    sftp = paramiko.SFTPClient.from_transport(connect(args, "acme"))
+    zip_bytes = b"PK\x03\x04" + b" a zip archive, not a gzip stream"
+    for rename in (sftp.rename, sftp.posix_rename):
+        name = "/bad-%s.tgz" % rename.__name__
+        with sftp.open(name + ".filepart", "w") as f:  # paramiko ignores the failed CLOSE
+            f.write(zip_bytes)
+        try:
+            rename(name + ".filepart", name)
+            check(False, "%s of a refused upload fails" % rename.__name__)
+        except IOError as e:
+            check(e.errno is None, "%s: not ENOENT but the refusal: %r" % (rename.__name__, e))
+            check("not gzip (bad magic 50 4b 03 04" in str(e), "%s: the reason: %r" % (rename.__name__, e))
+    with open(os.path.join(args.local, "good.tgz"), "rb") as f:
+        good = f.read()
+    with sftp.open("/good.tgz.filepart", "w") as f:
+        f.write(good)
+    sftp.rename("/good.tgz.filepart", "/good.tgz")
+    check(sftp.stat("/good.tgz").st_size == len(good), "a valid temp upload is published by its rename")
+    try:
+        sftp.rename("/never.tgz.filepart", "/never.tgz")
+        check(False, "renaming a name never uploaded fails")
+    except IOError as e:
+        check(e.errno == errno.ENOENT, "a name never uploaded is simply not there: %r" % e)
+    sftp.close()
+
+
 def cmd_hold(args):
     """Opens a session and holds it until stdin closes (for session-limit tests)."""
     c = Raw(args)
@@ -396,6 +425,7 @@ def main():
     p.add_argument("--keys", required=True)
     p.add_argument("--store", required=True)
     p.add_argument("--password", default="")
+    p.add_argument("--local", default="", help="a folder of local files some commands upload")
     p.add_argument("command")
     args = p.parse_args()
     globals()["cmd_" + args.command.replace("-", "_")](args)

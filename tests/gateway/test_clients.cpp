@@ -144,8 +144,7 @@ TEST_CASE("an upload the store cannot take fails with the reason on the sftp cli
     auto result = gw.sftp("acme", "put " + (local / "big.tgz").string() + "\n");
     INFO(result.out << result.err << gw.log());
     CHECK(result.exit_code != 0);
-    CHECK_THAT(result.err,
-               Catch::Contains("dropgate: /big.tgz refused: disk full"));
+    CHECK_THAT(result.err, Catch::Contains("dropgate: /big.tgz refused: disk full"));
     CHECK_THAT(gw.log(), Catch::Contains("\"event\":\"upload_refused\""));
 }
 
