@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dropgate/base/dir.hpp"
 #include "dropgate/base/unique_fd.hpp"
 
 namespace dropgate::gateway {
@@ -28,10 +29,6 @@ constexpr std::size_t kCoalesceStart = 256 << 10;
 constexpr std::size_t kCoalesce = 1 << 20;
 constexpr std::size_t kMaxCoalescingBuffers = 4;  // per session: bounded memory
 
-struct DirCloser {
-    void operator()(DIR* dir) const { ::closedir(dir); }
-};
-
 struct OpenFile {
     OpenFile() = default;
     ~OpenFile();
@@ -40,7 +37,7 @@ struct OpenFile {
 
     std::string path;  // normalised, as the client sees it
     UniqueFd fd;
-    std::unique_ptr<DIR, DirCloser> dir;  // set for OPENDIR handles
+    Dir dir;  // set for OPENDIR handles
     bool writing = false;
     std::string upload_id;  // set for uploads
     std::uint64_t bytes_written = 0;

@@ -72,13 +72,8 @@ void SftpServer::on_opendir(std::uint32_t id, Reader& in) {
     auto file = std::make_unique<OpenFile>();
     file->path = path;
     file->fd = jail_.open(path, O_RDONLY | O_DIRECTORY);
-    int dup_fd = ::fcntl(file->fd.get(), F_DUPFD_CLOEXEC, 0);
-    if (dup_fd < 0) fail(path);
-    file->dir.reset(::fdopendir(dup_fd));
-    if (!file->dir) {
-        ::close(dup_fd);
-        fail(path);
-    }
+    file->dir = open_dir(file->fd.get());
+    if (!file->dir) fail(path);
     auto handle = handles_.add(std::move(file));
     if (!handle)
         throw StatusError(FX_FAILURE,

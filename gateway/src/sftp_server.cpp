@@ -180,9 +180,11 @@ void SftpServer::dispatch(const Entry& entry, std::uint32_t id, Reader& in) {
             return send_status(id, FX_PERMISSION_DENIED,
                                std::string(entry.name) + " is not allowed: bundles are immutable");
         if (ctx_.role == config::Role::support && writes(entry, in))
-            return send_status(id, FX_PERMISSION_DENIED,
-                               std::string(entry.name) +
-                                   " for writing is not allowed: the support role is read-only");
+            return send_status(
+                id, FX_PERMISSION_DENIED,
+                (entry.access == Access::by_open_flags ? std::string("opening for writing")
+                                                       : std::string(entry.name)) +
+                    " is not allowed: the support role is read-only");
         (this->*entry.handler)(id, in);
     } catch (const BadMessage& e) {
         send_status(id, FX_BAD_MESSAGE, std::string("malformed ") + entry.name + ": " + e.what());
@@ -277,7 +279,8 @@ std::string SftpServer::reason_for(const OpenFile& file, int err) const {
 void SftpServer::end_uploads() {
     for (auto& file : handles_.drain()) {
         if (!file->writing) continue;
-        file->flush();
+        // An upload the store already refused has its verdict: nothing is left to abort.
+        if (file->take_error()) continue;
         static const char one[] = "1";
         if (::fsetxattr(file->fd.get(), contract::xattr::kAborted, one, 1, 0) != 0 &&
             errno != ENOTSUP)
