@@ -38,6 +38,7 @@ max_bundle_size = "64GiB"
 max_uncompressed_size = "1TiB"
 max_compression_ratio = 200      # refuse "zip bombs": uncompressed/compressed above this
 max_members = 1000000            # tar members per bundle
+resume_window = "24h"            # an interrupted upload is kept this long to be resumed
 
 [index]
 database = "data/index.sqlite3" # SQLite index of every upload and member (docs/index-schema.md)

@@ -38,9 +38,11 @@ void run_verify(const VerifyOptions& options) {
             if (!resolved) ++remaining;
         });
     std::printf(
-        "verify: %llu bundles checked, %llu files under bundles/, %llu problems, %llu repaired\n",
+        "verify: %llu bundles checked, %llu files under bundles/, %llu partial uploads, %llu "
+        "problems, %llu repaired\n",
         static_cast<unsigned long long>(summary.bundles_checked),
         static_cast<unsigned long long>(summary.files_seen),
+        static_cast<unsigned long long>(summary.partials),
         static_cast<unsigned long long>(summary.problems),
         static_cast<unsigned long long>(summary.repaired));
     std::fflush(stdout);

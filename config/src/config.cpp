@@ -111,6 +111,7 @@ Store read_store(const toml::table* table, const std::string& file,
         reader.integer("max_compression_ratio", 1, 1'000'000).value_or(200));
     store.max_members = static_cast<std::uint64_t>(
         reader.integer("max_members", 1, 1'000'000'000).value_or(1'000'000));
+    store.resume_window = reader.duration("resume_window").value_or(store.resume_window);
     reader.finish();
     return store;
 }

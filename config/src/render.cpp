@@ -54,6 +54,7 @@ std::string render(const Config& config) {
         {"max_uncompressed_size", size_text(s.max_uncompressed_size)},
         {"max_compression_ratio", static_cast<std::int64_t>(s.max_compression_ratio)},
         {"max_members", static_cast<std::int64_t>(s.max_members)},
+        {"resume_window", duration_text(s.resume_window)},
     };
     toml::table root{
         {"server", server},

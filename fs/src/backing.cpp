@@ -116,40 +116,34 @@ int Backing::publish(Upload& upload, const std::string& rel) {
     return error;
 }
 
-void Backing::recover(Judge& judge) {
-    namespace stdfs = std::filesystem;
-    for (const auto& entry : stdfs::directory_iterator(layout_.staging())) {
-        std::string id = entry.path().filename().string();
-        index::UploadRecord row;
-        row.upload_id = id;
-        {
-            UniqueFd fd(::openat(staging_.get(), id.c_str(), O_RDONLY | O_CLOEXEC));
-            std::string target = fd ? xattr::get(fd.get(), xattr::kTarget) : std::string();
-            auto slash = target.find('/');
-            if (slash != std::string::npos) {
-                row.customer = target.substr(0, slash);
-                row.path = target.substr(slash + 1);
+std::vector<StagedFile> Backing::staged_files() {
+    std::vector<StagedFile> found;
+    for (const auto& entry : std::filesystem::directory_iterator(layout_.staging())) {
+        StagedFile file;
+        file.id = entry.path().filename().string();
+        file.upload_id = file.id;
+        file.fd.reset(::openat(staging_.get(), file.id.c_str(), O_RDWR | O_CLOEXEC));
+        if (file.fd) {
+            std::string target = xattr::get(file.fd.get(), xattr::kTarget);
+            if (auto slash = target.find('/'); slash != std::string::npos) {
+                file.customer = target.substr(0, slash);
+                file.path = target.substr(slash + 1);
             }
-            if (fd) {
-                std::string tagged = xattr::get(fd.get(), xattr::kUploadId);
-                if (!tagged.empty()) row.upload_id = tagged;
-                row.remote = xattr::get(fd.get(), xattr::kRemote);
-                struct stat st {};
-                if (::fstat(fd.get(), &st) == 0) row.bytes = static_cast<std::uint64_t>(st.st_size);
-            }
+            if (std::string tagged = xattr::get(file.fd.get(), xattr::kUploadId); !tagged.empty())
+                file.upload_id = tagged;
+            file.remote = xattr::get(file.fd.get(), xattr::kRemote);
+            std::string durable = xattr::get(file.fd.get(), xattr::kDurable);
+            file.durable = durable.empty() ? 0 : std::strtoull(durable.c_str(), nullptr, 10);
+            struct stat st {};
+            if (::fstat(file.fd.get(), &st) == 0) file.size = std::uint64_t(st.st_size);
         }
-        row.started_at = row.finished_at = index::Clock::now();
-        row.status = index::UploadState::aborted;
-        row.reason = "store restarted before the upload finished";
-        std::error_code ignored;
-        stdfs::remove_all(entry.path(), ignored);
-        judge.record(row);
-        log::warn("upload_aborted", {{"upload_id", row.upload_id},
-                                     {"customer", row.customer},
-                                     {"path", row.path},
-                                     {"bytes", row.bytes},
-                                     {"reason", row.reason}});
+        found.push_back(std::move(file));
     }
+    return found;
+}
+
+void Backing::recover_bundles(Judge& judge) {
+    namespace stdfs = std::filesystem;
     for (const auto& entry : stdfs::recursive_directory_iterator(layout_.bundles())) {
         if (!entry.is_regular_file()) continue;
         std::string rel = stdfs::relative(entry.path(), layout_.bundles()).string();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "dropgate/base/unique_fd.hpp"
 #include "dropgate/config/config.hpp"
@@ -11,6 +12,17 @@ namespace dropgate::fs {
 
 class Upload;
 class Judge;
+
+// What start-up finds in .staging/: one file, with the facts its xattrs keep.
+struct StagedFile {
+    std::string id;              // the staging file's name (the store's upload id)
+    std::string customer, path;  // from its target xattr; empty if it has none
+    std::string upload_id;       // the writer's tag, or the id
+    std::string remote;
+    UniqueFd fd;                // read-write; empty if it could not be opened
+    std::uint64_t size = 0;     // bytes in the file
+    std::uint64_t durable = 0;  // bytes known durable (fdatasync'ed): what a restart keeps
+};
 
 class Backing {
   public:
@@ -30,9 +42,10 @@ class Backing {
     // Returns 0, or an errno: EEXIST (name taken), ENOSPC/EIO (fsync or rename failed).
     int publish(Upload& upload, const std::string& rel);
 
-    // Start-up repair after a crash: every staging file is an interrupted upload (row `aborted`,
-    // file removed); every bundle without an index row is re-validated from disk and indexed.
-    void recover(Judge& judge);
+    // Start-up: the files left in staging (what to do with them is StoreFs::recover's choice),
+    // and the repair of bundles without an index row (re-validated from disk, then indexed).
+    std::vector<StagedFile> staged_files();
+    void recover_bundles(Judge& judge);
 
   private:
     int make_parents(const std::string& rel);

@@ -14,9 +14,10 @@ std::unique_ptr<ContentCheck> Judge::start_check() const {
     return std::make_unique<ContentCheck>(limits_, spool_dir_);
 }
 
-void Judge::record(const index::UploadRecord& row, const index::MemberSpool* members) {
+void Judge::record(const index::UploadRecord& row, const index::MemberSpool* members,
+                   const std::string& continues) {
     std::lock_guard lock(index_mutex_);
-    if (index_) index_->record(row, members);
+    if (index_) index_->record(row, members, continues);
 }
 
 std::optional<index::UploadRecord> Judge::find_accepted(const std::string& customer,
@@ -24,6 +25,20 @@ std::optional<index::UploadRecord> Judge::find_accepted(const std::string& custo
     std::lock_guard lock(index_mutex_);
     if (!index_) return std::nullopt;
     return index_->find_accepted(customer, path);
+}
+
+std::optional<index::UploadRecord> Judge::find_upload(const std::string& upload_id) {
+    std::lock_guard lock(index_mutex_);
+    if (!index_) return std::nullopt;
+    return index_->find_upload_id(upload_id);
+}
+
+std::vector<index::UploadRecord> Judge::partial_rows() {
+    std::lock_guard lock(index_mutex_);
+    if (!index_) return {};
+    index::UploadFilter partial;
+    partial.status = index::UploadState::partial;
+    return index_->uploads(partial);
 }
 
 }  // namespace dropgate::fs

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dropgate/config/config.hpp"
 #include "dropgate/index/index.hpp"
@@ -31,10 +32,14 @@ class Judge {
     const validator::Limits& limits() const { return limits_; }
     std::unique_ptr<ContentCheck> start_check() const;
 
-    // Commits one row (and its members). Thread-safe; throws on database errors.
-    void record(const index::UploadRecord& row, const index::MemberSpool* members = nullptr);
+    // Commits one row (and its members); `continues`: the partial row it updates (see
+    // index::Index::record). Thread-safe; throws on database errors.
+    void record(const index::UploadRecord& row, const index::MemberSpool* members = nullptr,
+                const std::string& continues = {});
     std::optional<index::UploadRecord> find_accepted(const std::string& customer,
                                                      const std::string& path);
+    std::optional<index::UploadRecord> find_upload(const std::string& upload_id);
+    std::vector<index::UploadRecord> partial_rows();
 
   private:
     validator::Limits limits_;

@@ -103,7 +103,7 @@ int StoreFs::publish(Upload& upload, const std::string& path) {
         return refuse(upload, error, std::string("could not publish: ") + std::strerror(error));
     }
     try {
-        judge_.record(row, &upload.members());
+        judge_.record(row, &upload.members(), upload.partial_row);
     } catch (const std::exception& e) {
         // The bundle is complete and durable; start-up indexing repairs the missing row.
         log::error("index_commit_failed", {{"upload_id", row.upload_id}, {"error", e.what()}});
@@ -127,7 +127,7 @@ int StoreFs::refuse(Upload& upload, int error, const std::string& reason) {
     upload.verdict.reason = reason;
     auto row = row_for(upload, index::UploadState::rejected, reason);
     try {
-        judge_.record(row);
+        judge_.record(row, nullptr, upload.partial_row);
     } catch (const std::exception& e) {
         log::error("index_commit_failed", {{"upload_id", row.upload_id}, {"error", e.what()}});
     }
@@ -141,7 +141,7 @@ int StoreFs::abort(Upload& upload, const std::string& reason) {
     upload.state = Upload::State::aborted;
     auto row = row_for(upload, index::UploadState::aborted, reason);
     try {
-        judge_.record(row);
+        judge_.record(row, nullptr, upload.partial_row);
     } catch (const std::exception& e) {
         log::error("index_commit_failed", {{"upload_id", row.upload_id}, {"error", e.what()}});
     }
@@ -169,35 +169,6 @@ void StoreFs::forget_live(Upload& upload, const std::string* published_rel) {
         auto path = by_path_.find(inode->rel());
         if (path != by_path_.end() && path->second == inode) by_path_.erase(path);
         inodes_.erase(inode);
-    }
-}
-
-void StoreFs::discard_held(std::chrono::seconds age) {
-    std::vector<std::shared_ptr<Upload>> expired;
-    const auto now = std::chrono::steady_clock::now();
-    {
-        std::lock_guard lock(table_mutex_);
-        for (auto& [upload, inode] : live_)
-            if (upload->state.load() == Upload::State::held && now - upload->held_since > age)
-                expired.push_back(inode->upload());
-    }
-    for (auto& upload : expired) {
-        std::lock_guard lock(upload->mutex);
-        if (upload->state.load() == Upload::State::held)
-            abort(*upload, "held under a temporary name and not renamed in time");
-    }
-}
-
-void StoreFs::abandon_all(const std::string& reason) {
-    std::vector<std::shared_ptr<Upload>> live;
-    {
-        std::lock_guard lock(table_mutex_);
-        for (auto& [upload, inode] : live_) live.push_back(inode->upload());
-    }
-    for (auto& upload : live) {
-        std::lock_guard lock(upload->mutex);
-        auto state = upload->state.load();
-        if (state == Upload::State::writing || state == Upload::State::held) abort(*upload, reason);
     }
 }
 

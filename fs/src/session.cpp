@@ -33,19 +33,20 @@ struct SessionDeleter {
 };
 using Session = std::unique_ptr<fuse_session, SessionDeleter>;
 
-// Wakes every 15 s (or sooner for a short timeout) to discard held uploads nobody renamed;
+// Wakes every 15 s (or sooner for a short timeout) to discard held uploads nobody renamed and
+// partials nobody resumed in time;
 // stops promptly when asked.
-class HeldUploadReaper {
+class ExpiryReaper {
   public:
-    HeldUploadReaper(StoreFs& fs, std::chrono::seconds timeout)
-        : thread_([this, &fs, timeout](std::stop_token stop) {
+    ExpiryReaper(StoreFs& fs, std::chrono::seconds timeout, std::chrono::seconds window)
+        : thread_([this, &fs, timeout, window](std::stop_token stop) {
               const auto tick = std::min<std::chrono::seconds>(
-                  15s, std::max<std::chrono::seconds>(1s, timeout / 2));
+                  15s, std::max<std::chrono::seconds>(1s, std::min(timeout, window) / 2));
               std::mutex mutex;
               std::unique_lock lock(mutex);
               while (!stop.stop_requested()) {
                   wake_.wait_for(lock, stop, tick, [] { return false; });
-                  if (!stop.stop_requested()) fs.discard_held(timeout);
+                  if (!stop.stop_requested()) fs.discard_expired(timeout);
               }
           }) {}
 
@@ -192,8 +193,9 @@ int run(const config::Config& config, const MountSettings& settings) {
     if (!settings.foreground) fuse_daemonize(0);
     int status;
     {
-        std::optional<HeldUploadReaper> reaper;
-        if (!settings.read_only) reaper.emplace(fs, settings.hold_timeout);
+        std::optional<ExpiryReaper> reaper;
+        if (!settings.read_only)
+            reaper.emplace(fs, settings.hold_timeout, config.store.resume_window);
         fuse_loop_config loop{};
         loop.clone_fd = 0;
         loop.max_idle_threads = settings.max_idle_threads;

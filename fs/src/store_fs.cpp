@@ -21,6 +21,32 @@ namespace {
 
 constexpr double kImmutableTimeout = 86400.0;
 
+// How an upload in staging shows: writable by its writer; a partial is incomplete — writable to
+// resume, never readable (`-w-------`); a held one is complete but not yet a bundle.
+mode_t mode_of(Upload::State state) {
+    switch (state) {
+        case Upload::State::writing:
+            return 0644;
+        case Upload::State::partial:
+            return 0200;
+        default:
+            return 0444;
+    }
+}
+
+const char* state_name(Upload::State state) {
+    switch (state) {
+        case Upload::State::writing:
+            return "uploading";
+        case Upload::State::partial:
+            return "partial";
+        case Upload::State::held:
+            return "held";
+        default:
+            return "ended";
+    }
+}
+
 }  // namespace
 
 StoreFs::StoreFs(const config::Config& config, const MountSettings& settings)
@@ -67,15 +93,17 @@ Inode& StoreFs::intern(Inode::Kind kind, const std::string& rel) {
 }
 
 bool StoreFs::is_writer(fuse_req_t req, const Upload& upload) const {
-    pid_t pid = fuse_req_ctx(req)->pid;
-    return pid == 0 || pid == upload.writer || thread_group_of(pid) == upload.writer;
+    const pid_t pid = fuse_req_ctx(req)->pid, writer = upload.writer.load();
+    return pid == 0 || pid == writer || thread_group_of(pid) == writer;
 }
 
 Inode* StoreFs::visible_upload(fuse_req_t req, const std::string& rel) {
     for (auto& [upload, inode] : live_) {
         if (inode->rel() != rel) continue;
         auto state = upload->state.load();
-        if (state == Upload::State::held) return inode;
+        // Held and partial uploads are there for whoever reaches the name (the customer owns
+        // the directory); one being written only for its writer.
+        if (state == Upload::State::held || state == Upload::State::partial) return inode;
         if (state == Upload::State::writing && is_writer(req, *upload)) return inode;
     }
     return nullptr;
@@ -92,8 +120,7 @@ int StoreFs::stat_inode(Inode& inode, struct stat* st) {
         case Inode::Kind::upload:
             if (auto upload = inode.upload(); upload) {
                 if (::fstat(upload->fd(), st) != 0) return errno;
-                st->st_mode =
-                    S_IFREG | (upload->state.load() == Upload::State::writing ? 0644 : 0444);
+                st->st_mode = S_IFREG | mode_of(upload->state.load());
                 return 0;
             }
             [[fallthrough]];  // published meanwhile: the inode became a bundle
@@ -279,6 +306,7 @@ std::vector<std::pair<std::string, std::string>> StoreFs::attributes(Inode& inod
         if (!upload.tag_remote.empty()) result.emplace_back(xattr::kRemote, upload.tag_remote);
         if (!upload.tag_client_version.empty())
             result.emplace_back(xattr::kClientVersion, upload.tag_client_version);
+        result.emplace_back(xattr::kState, state_name(upload.state.load()));
         return result;
     }
     if (inode.kind == Inode::Kind::bundle || inode.kind == Inode::Kind::upload) {

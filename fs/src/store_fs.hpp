@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -58,16 +59,20 @@ struct Handle {
     Inode* inode = nullptr;
     UniqueFd fd;                     // a bundle opened for reading
     std::shared_ptr<Upload> upload;  // an upload opened by its writer
+    std::uint64_t session = 0;       // the upload's session this handle was opened in
 };
 
 class StoreFs {
   public:
     StoreFs(const config::Config& config, const MountSettings& settings);
 
-    // Start-up repair (write mode): see Backing::recover.
-    void recover() { backing_.recover(judge_); }
-    // Held temp-suffix uploads older than `age` are discarded as aborted.
-    void discard_held(std::chrono::seconds age);
+    // Start-up repair (write mode): uploads left in staging become partials again (cut to what
+    // is known durable), partial rows whose data is gone become aborted, and bundles without a
+    // row are indexed (Backing::recover_bundles).
+    void recover();
+    // Held temp-suffix uploads older than `age`, and partials older than the resume window,
+    // are discarded as aborted.
+    void discard_expired(std::chrono::seconds hold_age);
     // At shutdown: every upload still in progress is recorded aborted and removed.
     void abandon_all(const std::string& reason);
 
@@ -106,6 +111,10 @@ class StoreFs {
     void list_uploads(fuse_req_t req, const std::string& dir, DirListing& listing);
     int stat_inode(Inode& inode, struct stat* st);
     void reply_entry(fuse_req_t req, Inode& inode, const struct stat& st);
+    // A new inode for an upload at `rel`, listed among the live uploads; `nlookup`: the kernel's
+    // references (1 after create, 0 for a partial found at start-up).
+    Inode& adopt(const std::shared_ptr<Upload>& upload, const std::string& rel,
+                 std::uint64_t nlookup);
     // Bundles and directories have one Inode per path; call with table_mutex_ held.
     Inode& intern(Inode::Kind kind, const std::string& rel);
     // The live upload named `rel` that `req`'s caller may see, if any (table_mutex_ held).
@@ -129,9 +138,19 @@ class StoreFs {
     int publish(Upload& upload, const std::string& path);
     int refuse(Upload& upload, int error, const std::string& reason);
     int abort(Upload& upload, const std::string& reason);
+    // No verdict, but data to keep: the upload becomes partial for its owner to resume
+    // (an empty one is aborted). Returns ECANCELED for the close that ended it.
+    int suspend(Upload& upload, const std::string& reason);
+    // An open of an upload's inode: its writer's own, or the owner resuming a partial
+    // (`truncate`: starting it over). 0 or the errno to refuse it with.
+    int open_upload(fuse_req_t req, Upload& upload, bool writing, bool truncate);
     index::UploadRecord row_for(const Upload& upload, index::UploadState status,
                                 const std::string& reason) const;
     void forget_live(Upload& upload, const std::string* published_rel);
+    // Start-up (recovery.cpp): a staged file becomes a partial again (returns its row's id) or
+    // is discarded as aborted.
+    std::optional<std::string> recover_partial(StagedFile& file);
+    void discard_staged(const StagedFile& file);
 
     const config::Config& config_;
     const MountSettings settings_;

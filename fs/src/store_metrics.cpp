@@ -21,6 +21,8 @@ const Counter bytes_rejected("dropgate_upload_bytes_total",
                              "Bytes of finished uploads by final status.", "status=\"rejected\"");
 const Counter bytes_aborted("dropgate_upload_bytes_total",
                             "Bytes of finished uploads by final status.", "status=\"aborted\"");
+const Counter interrupted("dropgate_uploads_interrupted_total",
+                          "Uploads that ended without a verdict and were kept for resume.");
 const Counter bytes_in("dropgate_bytes_received_total", "Bytes written by clients into the store.");
 const metrics::Histogram validation("dropgate_validation_seconds",
                                     "Time from the last close to the verdict, per upload.",
@@ -47,6 +49,10 @@ void upload_finished(UploadState state, std::uint64_t bytes) {
         default:
             return;  // uploading / partial are not endings
     }
+}
+
+void upload_interrupted() {
+    interrupted.add();
 }
 
 void verdict_latency(double seconds) {

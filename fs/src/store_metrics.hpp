@@ -11,6 +11,8 @@ namespace dropgate::fs::store_metrics {
 void bytes_received(std::uint64_t bytes);
 // An upload ended with a verdict or without one (accepted, rejected, aborted).
 void upload_finished(contract::UploadState state, std::uint64_t bytes);
+// An upload was interrupted and kept for resume (it becomes partial).
+void upload_interrupted();
 // From the last close (or the write that revealed the verdict) to the committed verdict.
 void verdict_latency(double seconds);
 

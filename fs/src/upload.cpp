@@ -143,6 +143,12 @@ void Upload::wait_for_check(std::uint64_t backlog) {
 
 int Upload::write(std::span<const std::uint8_t> data, std::uint64_t offset) {
     const std::uint64_t end = offset + data.size();
+    // A resumed upload continues exactly where it stopped: what it has is sealed (an overlap)
+    // and its first new byte must follow the last old one (no hole).
+    if (offset < resume_at_ || (resume_at_ > 0 && size_ == resume_at_ && offset != resume_at_)) {
+        misplaced_ = true;
+        return EINVAL;
+    }
     if (end > judge_.limits().max_bundle_size) {
         write_error = EFBIG;  // the verdict too: a limit, not a truncated bundle
         return EFBIG;
@@ -195,8 +201,7 @@ int Upload::write(std::span<const std::uint8_t> data, std::uint64_t offset) {
                 ahead_.clear();
             }
         }
-        if (!check_thread_.joinable() && contiguous_.load() > kCheckInLine)
-            check_thread_ = std::jthread([this](std::stop_token stop) { check_loop(stop); });
+        if (contiguous_.load() > kCheckInLine) start_threads();
         catch_up(kMaxBacklog);
     }
     start_writeback();
@@ -205,6 +210,14 @@ int Upload::write(std::span<const std::uint8_t> data, std::uint64_t offset) {
 
 int Upload::truncate(std::uint64_t size) {
     if (size > judge_.limits().max_bundle_size) return EFBIG;
+    if (size == 0) {  // nothing is left to check: start over (an O_TRUNC open of a partial)
+        stop_threads();
+        if (::ftruncate(fd_.get(), 0) != 0) return errno;
+        size_ = writeback_started_ = durable_ = resume_at_ = 0;
+        ahead_.clear();
+        reset_check();
+        return 0;
+    }
     catch_up(0);
     if (::ftruncate(fd_.get(), static_cast<off_t>(size)) != 0) return errno;
     if (size < checked()) rescan_ = true;
@@ -233,9 +246,9 @@ void Upload::start_writeback() {
                 fd_.get(), static_cast<off_t>(writeback_started_ - kLag - kWindow), kWindow,
                 SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
         }
-        if (writeback_started_ >= durable_ + kDurableStep) {
-            ::fdatasync(fd_.get());
+        if (writeback_started_ >= durable_ + kDurableStep && ::fdatasync(fd_.get()) == 0) {
             durable_ = writeback_started_;
+            record_durable();
         }
     }
 }
@@ -263,14 +276,7 @@ const validator::Verdict& Upload::judge() {
     if (judged) return verdict;
     judged = true;
     catch_up(0);
-    if (check_thread_.joinable()) {
-        check_thread_.request_stop();
-        check_thread_.join();  // from here on the check is ours
-    }
-    if (hash_thread_.joinable()) {
-        hash_thread_.request_stop();
-        hash_thread_.join();  // and the hash
-    }
+    stop_threads();  // from here on the check and the hash are ours
     bool apart = hashing_apart_.load();
     struct stat st {};
     if (::fstat(fd_.get(), &st) == 0) size_ = static_cast<std::uint64_t>(st.st_size);

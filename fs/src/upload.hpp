@@ -1,6 +1,7 @@
 // One upload in progress: its staging file, the streaming content check fed as bytes arrive
 // (in order, or caught up from the staging file when a gap fills), writeback kept ahead of the
-// writer, and the tags a writer sets before close.
+// writer, the tags a writer sets before close, and its interruption and resumption (spec §4
+// "Resume": upload_resume.cpp).
 #pragma once
 
 #include <sys/types.h>
@@ -25,6 +26,7 @@ class Upload {
   public:
     enum class State {
         writing,    // open by its writer, no verdict yet
+        partial,    // interrupted without a verdict: kept in staging for its owner to resume
         held,       // temp-suffix name judged acceptable, waiting in staging for a rename
         published,  // in bundles/, row committed
         refused,    // removed, row `rejected`
@@ -33,11 +35,20 @@ class Upload {
 
     Upload(std::string id, std::string customer, std::string path, pid_t writer, UniqueFd fd,
            Judge& judge);
+    // A partial found in staging at start-up, `staged` bytes long (what is known durable). Its
+    // check reads the staged bytes back when it is resumed.
+    Upload(std::string id, std::string customer, std::string path, UniqueFd fd, Judge& judge,
+           std::uint64_t staged);
 
     const std::string id;  // store-assigned; the staging file's name
     const std::string customer;
-    const pid_t writer;  // thread group that created it: the only one that sees it
-    const std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();
+    // The thread group writing it: the only one that sees it while it is written. Changes when
+    // the upload is resumed.
+    std::atomic<pid_t> writer;
+    // Counts resumptions: a handle from an earlier session (a dead writer's) is stale.
+    std::atomic<std::uint64_t> session{0};
+    // When its first byte came (kept across a restart: the partial row says).
+    std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();
     std::atomic<State> state{State::writing};
 
     std::mutex mutex;  // guards everything below
@@ -54,8 +65,24 @@ class Upload {
     // its end, and the next write fails with it (spec §4 "Fail fast"). Judged on the bytes in
     // order as first written; a later rewrite of them cannot undo it.
     bool doomed() const { return content_refused_.load() && !rescan_; }
-    // ftruncate; shrinking below what was validated restarts the check from the file at close.
+    // ftruncate; shrinking below what was validated restarts the check from the file at close;
+    // to 0 it starts the upload over (the check too).
     int truncate(std::uint64_t size);
+
+    // The upload ended without its verdict (client gone, writer killed, store stopping): the
+    // check digests what was written, its threads stop (its state is kept), the staging file
+    // is cut to the contiguous prefix and made durable. Returns the bytes kept; the caller sets
+    // the state and records the row.
+    std::uint64_t suspend();
+    // Its owner opens it for writing again: `writer` continues it at exactly resume_at().
+    void resume(pid_t writer);
+    // Where a resumed upload continues (0 for one that never broke). A write below it, or a
+    // first write anywhere else, is refused with EINVAL and changes nothing.
+    std::uint64_t resume_at() const { return resume_at_; }
+    // A write was refused as misplaced and nothing new arrived since the resumption: the close
+    // returns the upload to partial instead of judging it.
+    bool only_misplaced_writes() const { return misplaced_ && size_ == resume_at_; }
+    std::uint64_t size() const { return size_; }
     // Feeds whatever the check has not seen yet (from the staging file) and finishes it.
     // Call once; the result is cached in `verdict`.
     const validator::Verdict& judge();
@@ -73,6 +100,8 @@ class Upload {
     double judge_seconds = 0;  // finishing the check at close (should be ~0: it streamed)
     int write_error = 0;       // first failed write (ENOSPC, EIO): the upload cannot be accepted
     std::chrono::steady_clock::time_point held_since{};
+    std::chrono::steady_clock::time_point partial_since{};
+    std::string partial_row;  // upload_id of its `partial` row, which the final verdict updates
 
     // Tags set with setxattr before close (user.dropgate.*).
     std::string tag_upload_id, tag_remote, tag_client_version;
@@ -96,6 +125,10 @@ class Upload {
     // The same, but with no check thread (a small upload) feeds the check in line instead.
     void catch_up(std::uint64_t backlog);
     void start_writeback();
+    void start_threads();   // the check (and hash) threads, when the upload has outgrown in-line
+    void stop_threads();    // joins them; their state stays for the next session or the verdict
+    void reset_check();     // a fresh check of the file's [0, size_) from the start
+    void record_durable();  // durable_ in its xattr, for a restart (contract::xattr::kDurable)
 
     Judge& judge_;
     UniqueFd fd_;
@@ -105,6 +138,8 @@ class Upload {
     bool rescan_ = false;  // validated bytes were changed: re-read the whole file at close
     std::uint64_t writeback_started_ = 0;  // writeback started for [0, writeback_started_)
     std::uint64_t durable_ = 0;            // fdatasync'ed through here
+    std::uint64_t resume_at_ = 0;          // where the current session had to continue
+    bool misplaced_ = false;               // a write of this session was refused as misplaced
 
     std::mutex check_mutex_;
     std::condition_variable_any check_moved_;

@@ -58,17 +58,7 @@ void StoreFs::create(fuse_req_t req, fuse_ino_t parent_ino, const char* name, fu
         log::error("staging_failed", {{"customer", customer}, {"path", path}, {"error", e.what()}});
         return (void)fuse_reply_err(req, e.code().value());
     }
-    auto owned = std::make_unique<Inode>();
-    owned->kind = Inode::Kind::upload;
-    owned->set_rel(rel);
-    owned->upload_ = upload;
-    owned->nlookup = 1;
-    Inode* inode = owned.get();
-    {
-        std::lock_guard lock(table_mutex_);
-        inodes_.emplace(inode, std::move(owned));
-        live_.emplace(upload.get(), inode);
-    }
+    Inode* inode = &adopt(upload, rel, 1);
     auto handle = std::make_unique<Handle>();
     handle->inode = inode;
     handle->upload = upload;
@@ -81,15 +71,30 @@ void StoreFs::create(fuse_req_t req, fuse_ino_t parent_ino, const char* name, fu
     fuse_reply_create(req, &entry, fi);
 }
 
+Inode& StoreFs::adopt(const std::shared_ptr<Upload>& upload, const std::string& rel,
+                      std::uint64_t nlookup) {
+    auto owned = std::make_unique<Inode>();
+    owned->kind = Inode::Kind::upload;
+    owned->set_rel(rel);
+    owned->upload_ = upload;
+    owned->nlookup = nlookup;
+    Inode* inode = owned.get();
+    std::lock_guard lock(table_mutex_);
+    inodes_.emplace(inode, std::move(owned));
+    live_.emplace(upload.get(), inode);
+    return *inode;
+}
+
 void StoreFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     Inode& inode = *inode_of(ino);
     const bool writing = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
     auto handle = std::make_unique<Handle>();
     handle->inode = &inode;
     if (auto upload = inode.upload(); upload) {
-        if (upload->state.load() != Upload::State::writing || !is_writer(req, *upload))
-            return (void)fuse_reply_err(req, EACCES);  // never readable by anyone else
+        if (int error = open_upload(req, *upload, writing, fi->flags & O_TRUNC))
+            return (void)fuse_reply_err(req, error);  // never readable by anyone else
         handle->upload = upload;
+        handle->session = upload->session.load();
         fi->keep_cache = 0;
     } else if (inode.kind == Inode::Kind::bundle || inode.kind == Inode::Kind::upload) {
         if (writing) return (void)fuse_reply_err(req, settings_.read_only ? EROFS : EEXIST);
@@ -118,16 +123,20 @@ void StoreFs::write(fuse_req_t req, const char* data, size_t size, off_t offset,
     if (!handle.upload) return (void)fuse_reply_err(req, EBADF);
     auto& upload = *handle.upload;
     std::lock_guard lock(upload.mutex);
+    if (handle.session != upload.session.load()) return (void)fuse_reply_err(req, EBADF);
     switch (upload.state.load()) {
         case Upload::State::writing:
             break;
         case Upload::State::refused:
             return (void)fuse_reply_err(req, upload.verdict.error);  // told again, every write
+        case Upload::State::partial:
+            return (void)fuse_reply_err(req, EBADF);  // interrupted: reopen it to resume
         default:
             return (void)fuse_reply_err(req, EACCES);  // judged: nothing more may be written
     }
     int error = upload.write({reinterpret_cast<const std::uint8_t*>(data), size},
                              static_cast<std::uint64_t>(offset));
+    if (error == EINVAL) return (void)fuse_reply_err(req, EINVAL);  // misplaced: nothing changed
     if (!error) store_metrics::bytes_received(size);  // taken, even if it reveals a refusal
     if (error || upload.doomed()) return (void)fuse_reply_err(req, fail_fast(upload));
     fuse_reply_write(req, size);
@@ -140,9 +149,12 @@ void StoreFs::flush(fuse_req_t req, fuse_file_info* fi) {
     if (!handle.upload) return (void)fuse_reply_err(req, 0);
     auto& upload = *handle.upload;
     std::lock_guard lock(upload.mutex);
+    if (handle.session != upload.session.load())
+        return (void)fuse_reply_err(req, 0);  // an earlier session's copy: not this one's end
     switch (upload.state.load()) {
         case Upload::State::published:
         case Upload::State::held:
+        case Upload::State::partial:
             return (void)fuse_reply_err(req, 0);
         case Upload::State::refused:
             return (void)fuse_reply_err(req, upload.verdict.error);
@@ -151,15 +163,18 @@ void StoreFs::flush(fuse_req_t req, fuse_file_info* fi) {
         case Upload::State::writing:
             break;
     }
-    const pid_t pid = fuse_req_ctx(req)->pid;
-    if (pid > 0 && pid != upload.writer && thread_group_of(pid) != upload.writer &&
-        process_alive(upload.writer))
+    const pid_t pid = fuse_req_ctx(req)->pid, writer = upload.writer.load();
+    if (pid > 0 && pid != writer && thread_group_of(pid) != writer && process_alive(writer))
         return (void)fuse_reply_err(req, 0);  // a child closing an inherited copy, not the writer
     if (upload.tag_aborted)
-        return (void)fuse_reply_err(req,
-                                    abort(upload, "the client went away (user.dropgate.aborted)"));
+        return (void)fuse_reply_err(
+            req, suspend(upload, "the client went away (user.dropgate.aborted)"));
     if (exiting_on_signal(pid))
-        return (void)fuse_reply_err(req, abort(upload, "the writer was killed by a signal"));
+        return (void)fuse_reply_err(req, suspend(upload, "the writer was killed by a signal"));
+    if (upload.only_misplaced_writes()) {  // a resumption that never continued: still partial
+        suspend(upload, "resumed at the wrong offset");
+        return (void)fuse_reply_err(req, EINVAL);
+    }
     if (holds_open(pid, (settings_.mountpoint / upload.customer / upload.path).string()))
         return (void)fuse_reply_err(req, 0);  // one of several descriptors closed: not the end
     const auto start = std::chrono::steady_clock::now();
@@ -178,8 +193,9 @@ void StoreFs::release(fuse_req_t req, fuse_file_info* fi) {
     if (handle->upload) {
         auto& upload = *handle->upload;
         std::lock_guard lock(upload.mutex);
-        if (upload.state.load() == Upload::State::writing)
-            abort(upload, "closed without a verdict");
+        if (upload.state.load() == Upload::State::writing &&
+            handle->session == upload.session.load())
+            suspend(upload, "closed without a verdict");
     }
     fuse_reply_err(req, 0);
 }
@@ -255,7 +271,8 @@ void StoreFs::unlink(fuse_req_t req, fuse_ino_t parent_ino, const char* name) {
     // A client may remove its own unfinished upload (a cancelled transfer): recorded aborted.
     std::lock_guard lock(upload->mutex);
     auto state = upload->state.load();
-    if (state != Upload::State::writing && state != Upload::State::held)
+    if (state != Upload::State::writing && state != Upload::State::held &&
+        state != Upload::State::partial)
         return (void)fuse_reply_err(req, ENOENT);
     abort(*upload, "removed by the client before it was published");
     fuse_reply_err(req, 0);

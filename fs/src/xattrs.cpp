@@ -31,7 +31,7 @@ std::vector<std::pair<std::string, std::string>> load(const std::string& path) {
     for (ssize_t at = 0; len > 0 && at < len;) {
         std::string name(names + at);
         at += static_cast<ssize_t>(name.size()) + 1;
-        if (!name.starts_with(kPrefix) || name == kTarget) continue;
+        if (!name.starts_with(kPrefix) || name == kTarget || name == kDurable) continue;
         char value[1024];
         ssize_t n = ::lgetxattr(path.c_str(), name.c_str(), value, sizeof value);
         if (n >= 0) result.emplace_back(name, std::string(value, static_cast<std::size_t>(n)));

@@ -73,7 +73,43 @@ constexpr const char* kVersion2 = R"sql(
 ALTER TABLE uploads ADD COLUMN missing_since TEXT;
 )sql";
 
-constexpr std::array kSteps{kVersion1, kVersion2};
+// Version 3: the status set grows to the five upload states of spec §6 ('uploading' and
+// 'partial': an interrupted upload kept for resume), and a name has at most one partial. SQLite
+// cannot change a CHECK constraint in place, so the table is rebuilt (sqlite.org/lang_altertable
+// "making other kinds of table schema changes"; foreign keys are off while migrating).
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE uploads_v3 (
+    id                 INTEGER PRIMARY KEY,
+    upload_id          TEXT    NOT NULL UNIQUE,
+    customer           TEXT    NOT NULL,
+    path               TEXT    NOT NULL,
+    remote             TEXT    NOT NULL DEFAULT '',
+    client_version     TEXT    NOT NULL DEFAULT '',
+    started_at         TEXT    NOT NULL,
+    finished_at        TEXT    NOT NULL,
+    bytes              INTEGER NOT NULL DEFAULT 0,
+    sha256             TEXT    NOT NULL DEFAULT '',
+    status             TEXT    NOT NULL CHECK (status IN
+                           ('uploading', 'partial', 'accepted', 'rejected', 'aborted')),
+    reason             TEXT    NOT NULL DEFAULT '',
+    gzip_members       INTEGER NOT NULL DEFAULT 0,
+    uncompressed_bytes INTEGER NOT NULL DEFAULT 0,
+    member_count       INTEGER NOT NULL DEFAULT 0,
+    missing_since      TEXT
+);
+INSERT INTO uploads_v3 SELECT id, upload_id, customer, path, remote, client_version, started_at,
+    finished_at, bytes, sha256, status, reason, gzip_members, uncompressed_bytes, member_count,
+    missing_since FROM uploads;
+DROP TABLE uploads;
+ALTER TABLE uploads_v3 RENAME TO uploads;
+CREATE UNIQUE INDEX uploads_accepted_name ON uploads (customer, path) WHERE status = 'accepted';
+CREATE UNIQUE INDEX uploads_partial_name ON uploads (customer, path) WHERE status = 'partial';
+CREATE INDEX uploads_by_finished ON uploads (finished_at);
+CREATE INDEX uploads_by_customer ON uploads (customer, finished_at);
+CREATE INDEX uploads_by_status ON uploads (status, finished_at);
+)sql";
+
+constexpr std::array kSteps{kVersion1, kVersion2, kVersion3};
 
 }  // namespace
 
@@ -84,13 +120,23 @@ int latest_version() {
 void migrate(const sqlite::Db& db, int target) {
     if (target > latest_version() || target < 0)
         throw IndexError("no schema version " + std::to_string(target));
-    sqlite::Transaction transaction(db);  // BEGIN IMMEDIATE: one migrator at a time
-    int version = static_cast<int>(db.pragma_int("PRAGMA user_version"));
-    if (version >= target) return;  // up to date, or written by a newer dropgate
-    for (int step = version; step < target; ++step) db.exec(kSteps[static_cast<std::size_t>(step)]);
-    // PRAGMA takes no bound parameters; the value is an integer we computed.
-    db.exec(("PRAGMA user_version = " + std::to_string(target)).c_str());
-    transaction.commit();
+    // A step may rebuild a table others refer to; the references are checked before the commit
+    // instead (foreign_keys cannot change inside a transaction).
+    db.exec("PRAGMA foreign_keys = OFF");
+    {
+        sqlite::Transaction transaction(db);  // BEGIN IMMEDIATE: one migrator at a time
+        int version = static_cast<int>(db.pragma_int("PRAGMA user_version"));
+        if (version < target) {  // else: up to date, or written by a newer dropgate
+            for (int step = version; step < target; ++step)
+                db.exec(kSteps[static_cast<std::size_t>(step)]);
+            sqlite::Stmt broken(db, "PRAGMA foreign_key_check");
+            if (broken.step()) throw IndexError("migration would break a foreign key");
+            // PRAGMA takes no bound parameters; the value is an integer we computed.
+            db.exec(("PRAGMA user_version = " + std::to_string(target)).c_str());
+            transaction.commit();
+        }
+    }
+    db.exec("PRAGMA foreign_keys = ON");
 }
 
 }  // namespace dropgate::index::schema

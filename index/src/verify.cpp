@@ -1,12 +1,14 @@
 #include "dropgate/index/verify.hpp"
 
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include <system_error>
 #include <unordered_set>
 
 #include "dropgate/base/time.hpp"
 #include "dropgate/contract/layout.hpp"
+#include "dropgate/contract/xattrs.hpp"
 #include "dropgate/validator/sha256.hpp"
 
 namespace dropgate::index {
@@ -101,12 +103,24 @@ struct Checker {
         }
     }
 
+    bool is_partial(const fs::path& file, const std::string& name) {
+        char tag[256];
+        ssize_t n = ::getxattr(file.c_str(), contract::xattr::kUploadId, tag, sizeof tag);
+        auto row = index.find_upload_id(n > 0 ? std::string(tag, std::size_t(n)) : name);
+        return row && row->status == UploadState::partial;
+    }
+
     void check_staging() {
         fs::path staging = layout.staging();
         std::error_code ec;
         if (!fs::exists(staging, ec)) return;
         for (const auto& entry : fs::directory_iterator(staging)) {
             std::string upload_id = entry.path().filename().string();
+            // An interrupted upload kept for resume is staging's business, not a leftover.
+            if (is_partial(entry.path(), upload_id)) {
+                ++summary.partials;
+                continue;
+            }
             std::string name = std::string(contract::kStagingDir) + "/" + upload_id;
             std::uint64_t size = entry.is_regular_file() ? entry.file_size() : 0;
             std::string detail = std::to_string(size) + " bytes";

@@ -64,6 +64,7 @@ max_bundle_size = "10GiB"
 max_uncompressed_size = "2TiB"
 max_compression_ratio = 50
 max_members = 1234
+resume_window = "2h"
 
 [index]
 database = "index/db.sqlite3"
@@ -102,6 +103,7 @@ keys = [")" + test_key() + R"("]
     CHECK(config.store.max_uncompressed_size == 2ull << 40);
     CHECK(config.store.max_compression_ratio == 50);
     CHECK(config.store.max_members == 1234);
+    CHECK(config.store.resume_window == std::chrono::hours(2));
     CHECK(config.index.database == dir / "index/db.sqlite3");
     REQUIRE(config.metrics.listen);
     CHECK(config.metrics.listen->port == 9464);
@@ -132,6 +134,7 @@ TEST_CASE("a minimal config gets the documented defaults") {
     CHECK(config.store.max_uncompressed_size == 1ull << 40);
     CHECK(config.store.max_compression_ratio == 200);
     CHECK(config.store.max_members == 1'000'000);
+    CHECK(config.store.resume_window == std::chrono::hours(24));
     CHECK(config.index.database == dir / "data/index.sqlite3");
     CHECK_FALSE(config.metrics.listen);
 }

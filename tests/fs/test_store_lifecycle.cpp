@@ -15,22 +15,29 @@
 using namespace dropgate::test;
 namespace stdfs = std::filesystem;
 
-TEST_CASE("a writer killed with SIGKILL mid-file leaves an aborted row and nothing visible") {
+TEST_CASE("a writer killed with SIGKILL mid-file leaves a partial its owner can see, not read") {
     StoreUnderTest store;
     store.start();
     auto big = big_bundle();
     auto out = write_through(store.mount() / "acme/killed.tgz", big, {"--kill-after", "5000000"});
     CHECK(out == "open=OK\n");
-    CHECK(list_dir(store.mount() / "acme").empty());
+    CHECK(list_dir(store.mount() / "acme") == std::vector<std::string>{"killed.tgz"});
+    auto seen = attempt_each(store.mount() / "acme/killed.tgz", R"(
+st = os.stat(p)
+print("mode", oct(st.st_mode & 0o777), "size", st.st_size)
+print("state", os.getxattr(p, "user.dropgate.state").decode())
+attempt("read", lambda: os.open(p, os.O_RDONLY))
+)");
+    CHECK(seen == "mode 0o200 size 5000000\nstate partial\nread=EACCES\n");
     CHECK(list_dir(store.bundles() / "acme").empty());
-    CHECK(list_dir(store.staging()).empty());
-    CHECK_THAT(store.row("acme", "killed.tgz"),
-               Catch::StartsWith("aborted|") && Catch::Contains("signal"));
+    CHECK(list_dir(store.staging()).size() == 1);
+    CHECK(store.row("acme", "killed.tgz") == "partial|the writer was killed by a signal");
+    CHECK(store.sql("SELECT bytes FROM uploads WHERE path = 'killed.tgz'") == "5000000");
 }
 
 TEST_CASE(
-    "kill -9 of the store mid-upload: after a restart staging is clean, the upload aborted, "
-    "earlier bundles intact") {
+    "kill -9 of the store mid-upload, before anything was durable: after a restart staging is "
+    "clean, the upload aborted, earlier bundles intact") {
     StoreUnderTest store;
     store.start();
     auto bundle = store.dir() / "b.tgz";
@@ -157,12 +164,12 @@ for k in sorted(os.listxattr(p)):
     CHECK_THAT(attrs.out,
                Catch::Matches("(.|\n)*user.dropgate.uploaded_at 20[0-9-]+T[0-9:]+Z(.|\n)*"));
 
-    // A writer (the gateway) marks an upload whose client vanished: aborted, not judged.
+    // A writer (the gateway) marks an upload whose client vanished: kept for resume, not judged.
     auto aborted = write_through(store.mount() / "acme/gone.tgz", bundle,
                                  {"--xattr", "user.dropgate.aborted=1"});
     CHECK(aborted == "open=OK\nclose=ECANCELED\n");
-    CHECK_THAT(store.row("acme", "gone.tgz"), Catch::StartsWith("aborted|"));
-    CHECK_FALSE(stdfs::exists(store.mount() / "acme/gone.tgz"));
+    CHECK_THAT(store.row("acme", "gone.tgz"), Catch::StartsWith("partial|the client went away"));
+    CHECK(stdfs::file_size(store.mount() / "acme/gone.tgz") == stdfs::file_size(bundle));
 }
 
 TEST_CASE("SIGTERM unmounts the store cleanly and exits 0") {

@@ -249,3 +249,47 @@ TEST_CASE("a million-member bundle spools to disk and is recorded in one transac
                        [&](const index::FoundMember& f) { found.push_back(f.member.path); });
     CHECK(found == std::vector<std::string>{"var/log/app/host-999/service-998.log"});
 }
+
+TEST_CASE("a version-2 database with members migrates to the five upload states intact") {
+    TempDir dir;
+    auto db = dir / "index.sqlite3";
+    index::migrate(db, 2);
+    {
+        auto v2 = run({"sqlite3", db.string(),
+                       "PRAGMA foreign_keys=ON; INSERT INTO uploads (upload_id, customer, path, "
+                       "started_at, finished_at, status) VALUES ('u-a', 'acme', 'a.tgz', "
+                       "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z', 'accepted'); "
+                       "INSERT INTO member_paths (path) VALUES ('etc/hosts'); INSERT INTO members "
+                       "(upload_id, path, path_id, type, size, mode, mtime, uid, gid, "
+                       "header_offset, data_offset) VALUES (1, 'etc/hosts', 1, '0', 5, 420, 0, 0, "
+                       "0, 0, 512); INSERT INTO uploads (upload_id, customer, path, started_at, "
+                       "finished_at, status) VALUES ('u-p', 'acme', 'p.tgz', '2026-01-01', "
+                       "'2026-01-01', 'partial');"});
+        CHECK(v2.exit_code != 0);  // version 2 knows no 'partial'
+        CHECK_THAT(v2.err, Catch::Contains("CHECK constraint failed"));
+    }
+    auto index = Index::open(db);
+    CHECK(index.user_version() == index::schema_version());
+    auto accepted = index.find_upload_id("u-a");
+    REQUIRE(accepted);
+    std::vector<std::string> paths;
+    index.members(accepted->id, [&](const validator::Member& m) { paths.push_back(m.path); });
+    CHECK(paths == std::vector<std::string>{"etc/hosts"});
+    CHECK(run({"sqlite3", db.string(), "PRAGMA foreign_key_check; PRAGMA integrity_check"}).out ==
+          "ok\n");
+    // Now a name can have one partial row (an interrupted upload), which its resumption updates.
+    auto partial = upload("u-p1", "acme", "p.tgz", UploadState::partial, kNow);
+    partial.bytes = 1000;
+    index.record(partial);
+    CHECK_THROWS_AS(index.record(upload("u-p2", "acme", "p.tgz", UploadState::partial, kNow)),
+                    index::DuplicateError);
+    auto done = upload("u-p3", "acme", "p.tgz", UploadState::accepted, kNow);
+    index.record(done, nullptr, "u-p1");
+    CHECK_FALSE(index.find_upload_id("u-p1"));
+    REQUIRE(index.find_upload_id("u-p3"));
+    CHECK(index.find_upload_id("u-p3")->status == UploadState::accepted);
+    index::UploadFilter partials;
+    partials.status = UploadState::partial;
+    CHECK(index.uploads(partials).empty());
+    CHECK(index.uploads().size() == 2);
+}

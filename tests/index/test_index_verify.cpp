@@ -52,7 +52,7 @@ TEST_CASE_METHOD(StoreFixture, "verify of a consistent store reports no problems
     INFO(result.out << result.err);
     CHECK(result.exit_code == 0);
     CHECK_THAT(result.out,
-               Catch::Contains("3 bundles checked, 3 files under bundles/, 0 problems"));
+               Catch::Contains("3 bundles checked, 3 files under bundles/, 0 partial uploads, 0 problems"));
 }
 
 TEST_CASE_METHOD(StoreFixture,

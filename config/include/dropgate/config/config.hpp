@@ -55,6 +55,8 @@ struct Store {
     std::uint64_t max_uncompressed_size = 1ull << 40;
     std::uint64_t max_compression_ratio = 200;
     std::uint64_t max_members = 1'000'000;
+    // An upload interrupted without a verdict is kept this long for its owner to resume.
+    std::chrono::seconds resume_window{24 * 3600};
 };
 
 struct Index {

@@ -22,7 +22,9 @@ inline constexpr const char* kMembers = "user.dropgate.members";
 // An upload's state as its owner sees it ("partial" for an interrupted, resumable upload).
 inline constexpr const char* kState = "user.dropgate.state";
 
-// On staging files only: "customer/path", so a restart can name what it finds there.
+// On staging files only: "customer/path", so a restart can name what it finds there, and the
+// bytes known durable (fdatasync'ed), which is what a restart keeps of an interrupted upload.
 inline constexpr const char* kTarget = "user.dropgate.target";
+inline constexpr const char* kDurable = "user.dropgate.durable";
 
 }  // namespace dropgate::contract::xattr

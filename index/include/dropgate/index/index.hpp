@@ -121,10 +121,14 @@ class Index {
     Index(Index&&) noexcept;
     Index& operator=(Index&&) noexcept;
 
-    // Inserts one upload row and, for an accepted upload, all its members, in one transaction.
-    // Returns the new row id. Throws DuplicateError if the upload_id exists or an accepted row
-    // for (customer, path) exists; nothing is written then.
-    std::int64_t record(const UploadRecord& upload, const MemberSpool* members = nullptr);
+    // Writes one upload row and, for an accepted upload, all its members, in one transaction.
+    // `continues`: the upload_id of the partial row this upload continues (a resumed upload is
+    // the same attempt): that row is updated, upload_id included; without one (or if it is no
+    // longer partial) a new row is inserted. Returns the row id. Throws DuplicateError if the
+    // upload_id exists or the name already has an accepted (or another partial) row; nothing is
+    // written then.
+    std::int64_t record(const UploadRecord& upload, const MemberSpool* members = nullptr,
+                        std::string_view continues = {});
 
     std::optional<UploadRecord> find_upload_id(std::string_view upload_id) const;
     std::optional<UploadRecord> find_accepted(std::string_view customer,
@@ -153,8 +157,9 @@ class Index {
 
     int user_version() const;  // PRAGMA user_version of the open database
 
+    struct Impl;  // the connection and its prepared statements (index/src only)
+
   private:
-    struct Impl;
     explicit Index(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

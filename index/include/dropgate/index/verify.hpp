@@ -1,6 +1,7 @@
 // Store/index consistency (`dropgate verify`): every accepted row has its file under
 // root/bundles/<customer>/<path> with the recorded size and SHA-256, every file there has an
-// accepted row, and nothing is left in root/.staging.
+// accepted row, and nothing is left in root/.staging but the partials (interrupted uploads kept
+// for resume, with their `partial` row).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,7 @@ struct Problem {
 struct VerifySummary {
     std::uint64_t bundles_checked = 0;  // accepted rows looked at
     std::uint64_t files_seen = 0;       // files found under bundles/
+    std::uint64_t partials = 0;         // interrupted uploads in staging, kept for resume
     std::uint64_t problems = 0;
     std::uint64_t repaired = 0;
 };
