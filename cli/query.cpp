@@ -235,7 +235,7 @@ void add_query(CLI::App& app) {
                     "Only uploads finished since a UTC date/time (2026-11-23, "
                     "2026-11-23T10:00Z) or a duration ago (90m, 24h, 7d)");
     cmd->add_option("--status", options->status, "Only uploads with this status")
-        ->check(CLI::IsMember({"accepted", "rejected", "aborted"}));
+        ->check(CLI::IsMember(contract::state_names()));
     cmd->add_flag("--json", options->json, "One JSON object per line instead of a table");
     cmd->require_subcommand(1);
 

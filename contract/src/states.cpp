@@ -23,6 +23,12 @@ std::string_view to_string(UploadState state) {
     return "aborted";
 }
 
+std::vector<std::string> state_names() {
+    std::vector<std::string> names;
+    for (auto [value, name] : kNames) names.emplace_back(name);
+    return names;
+}
+
 std::optional<UploadState> parse_state(std::string_view text) {
     for (auto [value, name] : kNames)
         if (name == text) return value;

@@ -12,6 +12,7 @@
 
 #include "dropgate/base/dir.hpp"
 #include "dropgate/contract/names.hpp"
+#include "dropgate/contract/states.hpp"
 #include "proc.hpp"
 #include "xattrs.hpp"
 
@@ -28,7 +29,7 @@ mode_t mode_of(Upload::State state) {
         case Upload::State::writing:
             return 0644;
         case Upload::State::partial:
-            return 0200;
+            return contract::kPartialMode;
         default:
             return 0444;
     }

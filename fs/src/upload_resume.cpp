@@ -84,6 +84,7 @@ std::uint64_t Upload::suspend() {
 void Upload::resume(pid_t new_writer) {
     writer = new_writer;
     ++session;
+    tag_aborted = false;  // that was the last session's client; the new one tags for itself
     misplaced_ = false;
     resume_at_ = size_;
     state = State::writing;

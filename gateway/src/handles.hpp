@@ -41,6 +41,7 @@ struct OpenFile {
     bool writing = false;
     std::string upload_id;  // set for uploads
     std::uint64_t bytes_written = 0;
+    std::uint64_t resume_at = 0;  // an interrupted upload continued: where it went on
 
     // Coalescing buffer (uploads only, allocated on first WRITE).
     std::unique_ptr<char[]> pending;

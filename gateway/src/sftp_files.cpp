@@ -13,6 +13,7 @@
 #include "dropgate/base/log.hpp"
 #include "dropgate/contract/names.hpp"
 #include "dropgate/contract/refusals.hpp"
+#include "dropgate/contract/states.hpp"
 #include "dropgate/contract/xattrs.hpp"
 #include "sftp_server.hpp"
 
@@ -42,7 +43,13 @@ OpenFile& SftpServer::file_for(std::string_view handle) {
 // A coalesced write failed: this and every later request on the handle fail with the reason,
 // told once on stderr too (the line OpenSSH's sftp prints).
 void SftpServer::upload_failed(OpenFile& file, int err) {
-    std::string reason = reason_for(file, err);
+    // EINVAL is the store's answer to a resumed upload written anywhere but at its end; it is
+    // no verdict, and the partial stays as it was.
+    std::string reason = err == EINVAL && file.resume_at
+                             ? "an interrupted upload continues at byte " +
+                                   std::to_string(file.resume_at) +
+                                   " (its size); a write elsewhere is refused"
+                             : reason_for(file, err);
     if (!file.reported) {
         file.reported = true;
         transport_.write_stderr("dropgate: " + file.path + " refused: " + reason + "\n");
@@ -88,11 +95,11 @@ void SftpServer::open_upload(OpenFile& file, std::uint32_t pflags) {
     if (names_.classify(contract::base_name(path)) == contract::NameKind::refused)
         throw StatusError(FX_PERMISSION_DENIED,
                           path + " refused: " + names_.refusal(contract::base_name(path)));
-    // Bundles are immutable: every upload creates a new file, whatever flags were sent.
-    int flags = ((pflags & FXF_READ) ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_NOFOLLOW;
-    Jail::Opened opened = jail_.try_open(path, flags, 0644);
-    if (opened.error == EEXIST)
-        throw StatusError(FX_FAILURE, contract::already_exists(ctx_.user + path));
+    // Bundles are immutable: an upload creates a new file, whatever flags were sent — unless
+    // the name is this customer's interrupted upload, which it continues.
+    const int access = ((pflags & FXF_READ) ? O_RDWR : O_WRONLY) | O_NOFOLLOW;
+    Jail::Opened opened = jail_.try_open(path, access | O_CREAT | O_EXCL, 0644);
+    if (opened.error == EEXIST) opened = open_partial(file, access, pflags & FXF_TRUNC);
     if (!opened.fd) throw std::system_error(opened.error, std::generic_category(), path);
     file.fd = std::move(opened.fd);
     file.writing = true;
@@ -100,10 +107,25 @@ void SftpServer::open_upload(OpenFile& file, std::uint32_t pflags) {
     tag(file.fd.get(), contract::xattr::kUploadId, file.upload_id, path);
     tag(file.fd.get(), contract::xattr::kRemote, ctx_.remote, path);
     tag(file.fd.get(), contract::xattr::kClientVersion, ctx_.client_version, path);
-    log::info("upload_started", {{"user", ctx_.user},
-                                 {"path", path},
-                                 {"upload_id", file.upload_id},
-                                 {"remote", ctx_.remote}});
+    log::info(file.resume_at ? "upload_resumed" : "upload_started",
+              {{"user", ctx_.user},
+               {"path", path},
+               {"upload_id", file.upload_id},
+               {"at", file.resume_at},
+               {"remote", ctx_.remote}});
+}
+
+// The name exists. A partial (an interrupted upload, -w-------) is continued at its size when
+// the client opens without TRUNC (sftp reput, lftp put -c, curl -C -, paramiko 'a'), and
+// started over with TRUNC (a plain put); anything else there is a bundle, and bundles are
+// immutable.
+Jail::Opened SftpServer::open_partial(OpenFile& file, int access, bool start_over) {
+    Jail::Opened existing = jail_.try_open(file.path, O_PATH | O_NOFOLLOW);
+    struct stat st {};
+    if (!existing.fd || ::fstat(existing.fd.get(), &st) != 0 || !contract::shows_partial(st.st_mode))
+        throw StatusError(FX_FAILURE, contract::already_exists(ctx_.user + file.path));
+    file.resume_at = start_over ? 0 : std::uint64_t(st.st_size);
+    return jail_.try_open(file.path, access | (start_over ? O_TRUNC : 0));
 }
 
 void SftpServer::on_close(std::uint32_t id, Reader& in) {

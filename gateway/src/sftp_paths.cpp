@@ -14,6 +14,7 @@
 #include "dropgate/base/log.hpp"
 #include "dropgate/contract/names.hpp"
 #include "dropgate/contract/refusals.hpp"
+#include "dropgate/contract/states.hpp"
 #include "refusal.hpp"
 #include "sftp_server.hpp"
 
@@ -38,7 +39,13 @@ void SftpServer::stat_common(std::uint32_t id, Reader& in, bool follow) {
         return send_errno(id, opened.error, path + ": " + std::strerror(opened.error));
     struct stat st {};
     if (::fstat(opened.fd.get(), &st) != 0) fail(path);
+    if (hidden(st)) return send_errno(id, ENOENT, path + ": " + std::strerror(ENOENT));
     send_attrs(id, st);
+}
+
+// Support sees bundles, not another customer's upload in progress: a partial is its owner's.
+bool SftpServer::hidden(const struct stat& st) const {
+    return ctx_.role == config::Role::support && contract::shows_partial(st.st_mode);
 }
 
 void SftpServer::on_stat(std::uint32_t id, Reader& in) {
@@ -101,7 +108,8 @@ void SftpServer::on_readdir(std::uint32_t id, Reader& in) {
             break;
         }
         struct stat st {};
-        if (::fstatat(file.fd.get(), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (::fstatat(file.fd.get(), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || hidden(st))
+            continue;
         writer_.bytes(entry->d_name);
         writer_.bytes(longname(entry->d_name, st));
         write_attrs(writer_, st);

@@ -274,8 +274,8 @@ std::string SftpServer::reason_for(const OpenFile& file, int err) const {
     return refusal_reason(ctx_.config->index.database, file.upload_id, err);
 }
 
-// A client that vanished without CLOSE: flush what it sent, tag the file as aborted (so the
-// store records `aborted`, not a truncated bundle's refusal), then close.
+// A client that vanished without CLOSE: flush what it sent, tag the file (user.dropgate.aborted:
+// the store keeps it as a partial to resume, instead of judging a truncated bundle), then close.
 void SftpServer::end_uploads() {
     for (auto& file : handles_.drain()) {
         if (!file->writing) continue;
@@ -286,7 +286,7 @@ void SftpServer::end_uploads() {
             errno != ENOTSUP)
             log::warn("xattr_failed", {{"path", file->path}, {"error", std::strerror(errno)}});
         file->fd.reset();
-        log::info("upload_aborted", {{"user", ctx_.user},
+        log::info("upload_interrupted", {{"user", ctx_.user},
                                      {"path", file->path},
                                      {"upload_id", file->upload_id},
                                      {"bytes", file->bytes_written},

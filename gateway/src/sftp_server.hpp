@@ -98,6 +98,7 @@ class SftpServer {
     void on_init(std::uint32_t version, sftp::Reader& in);
     void on_open(std::uint32_t id, sftp::Reader& in);
     void open_upload(OpenFile& file, std::uint32_t pflags);
+    Jail::Opened open_partial(OpenFile& file, int access, bool start_over);
     void on_close(std::uint32_t id, sftp::Reader& in);
     void on_read(std::uint32_t id, sftp::Reader& in);
     void on_write(std::uint32_t id, sftp::Reader& in);
@@ -118,6 +119,7 @@ class SftpServer {
     void on_limits(std::uint32_t id, sftp::Reader& in);
     void check_setstat(sftp::Reader& in, const std::string& path);
     void stat_common(std::uint32_t id, sftp::Reader& in, bool follow);
+    bool hidden(const struct stat& st) const;
     void statvfs_reply(std::uint32_t id, int fd);
 
     Transport& transport_;

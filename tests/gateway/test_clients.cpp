@@ -181,11 +181,11 @@ TEST_CASE(
     INFO(vanish.out << vanish.err << gw.log());
     REQUIRE(vanish.exit_code == 0);
     const auto gone = gw.store() / "acme/gone.tgz";
-    for (int i = 0; i < 200 && gw.log().find("upload_aborted") == std::string::npos; ++i)
+    for (int i = 0; i < 200 && gw.log().find("upload_interrupted") == std::string::npos; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     CHECK(xattr(gone, "user.dropgate.aborted") == "1");
     CHECK(std::filesystem::file_size(gone) == 7 * 32768);  // every WRITE answered was kept
-    CHECK_THAT(gw.log(), Catch::Contains("\"event\":\"upload_aborted\""));
+    CHECK_THAT(gw.log(), Catch::Contains("\"event\":\"upload_interrupted\""));
 }
 
 TEST_CASE("the gateway listens on every configured endpoint, IPv4 and IPv6") {

@@ -58,7 +58,7 @@ Service::Service(const std::string& extra_store_config) {
     ssh_port_ = free_port();
     metrics_port_ = free_port();
     std::filesystem::create_directories(dir_ / "keys");
-    for (const char* user : {"acme", "help"}) make_key_pair(dir_ / "keys" / user, user);
+    for (const char* user : {"acme", "help", "other"}) make_key_pair(dir_ / "keys" / user, user);
     write_file(config_file(), "[server]\nlisten = [\"127.0.0.1:" + std::to_string(ssh_port_) +
                                   "\"]\nidle_timeout = \"5m\"\n"
                                   "[store]\nroot = \"data\"\nmount = \"store\"\n" +
@@ -68,7 +68,9 @@ Service::Service(const std::string& extra_store_config) {
                                   "[[user]]\nname = \"acme\"\nrole = \"customer\"\n"
                                   "authorized_keys = \"keys/acme.pub\"\n"
                                   "[[user]]\nname = \"help\"\nrole = \"support\"\n"
-                                  "authorized_keys = \"keys/help.pub\"\n");
+                                  "authorized_keys = \"keys/help.pub\"\n"
+                                  "[[user]]\nname = \"other\"\nrole = \"customer\"\n"
+                                  "authorized_keys = \"keys/other.pub\"\n");
 }
 
 Service::~Service() {

@@ -1,5 +1,5 @@
-// A real `dropgate serve` on loopback ports in a temporary directory, with a customer "acme"
-// and a support user "help", each with a fresh key pair. Stopped (and its mount cleaned up)
+// A real `dropgate serve` on loopback ports in a temporary directory, with customers "acme" and
+// "other" and a support user "help", each with a fresh key pair. Stopped (and its mount cleaned up)
 // when the object goes away, even if the test failed.
 #pragma once
 

@@ -2,8 +2,12 @@
 // front ends and the CLI.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace dropgate::contract {
 
@@ -16,6 +20,15 @@ enum class UploadState {
 };
 
 std::string_view to_string(UploadState state);
+// Every state's name, in the order of the enum ("uploading", "partial", …).
+std::vector<std::string> state_names();
+
+// How a partial upload shows through the store mount, to its owner only: a regular file that is
+// writable (to resume it) and not readable, `-w-------`.
+inline constexpr mode_t kPartialMode = 0200;
+inline bool shows_partial(mode_t mode) {
+    return S_ISREG(mode) && (mode & 07777) == kPartialMode;
+}
 // "accepted", "partial", …; nullopt for anything else.
 std::optional<UploadState> parse_state(std::string_view text);
 
