@@ -10,48 +10,17 @@ set -euo pipefail
 BUILD=$(readlink -f "${1:-build}")
 DROPGATE=$BUILD/cli/dropgate
 MIB=${FAILFAST_MIB:-1024}
-WORK=$(mktemp -d /var/tmp/dropgate-bench.XXXXXX)
-PIDS=()
-SERVE_PID=
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    if [ -n "$SERVE_PID" ]; then
-        kill "$SERVE_PID" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
-    fi
-    wait 2>/dev/null || true
-    mountpoint -q "$WORK/dg/store" 2>/dev/null && fusermount3 -u -z "$WORK/dg/store"
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 source "$(dirname "$0")/lib.sh"
-
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/client" -C bench
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/host" -C host
-cp "$WORK/client.pub" "$WORK/authorized_keys"
+bench_work
+bench_keys
 truncate -s "${MIB}M" "$WORK/bad.tgz"  # zeros: "not gzip (bad magic 00 00 00 00)"
-SFTP_OPTS=(-q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes
-    -o LogLevel=ERROR -i "$WORK/client")
 
-mkdir -p "$WORK/sshd_up" "$WORK/dg/keys"
+mkdir -p "$WORK/sshd_up"
 start_sshd_anchor "$WORK" "$WORK/host" "$WORK/authorized_keys"; PIDS+=($SSHD_PID)
 DG_PORT=$(free_port)
 METRICS_PORT=$(free_port)
-cp "$WORK/host" "$WORK/dg/keys/ssh_host_ed25519_key"
-cat > "$WORK/dg/dropgate.toml" <<EOF
-[server]
-listen = ["127.0.0.1:$DG_PORT"]
-host_key_dir = "keys"
-[store]
-root = "data"
-mount = "store"
-[metrics]
-listen = "127.0.0.1:$METRICS_PORT"
-[[user]]
-name = "acme"
-role = "customer"
-keys = ["$(cat "$WORK/client.pub")"]
-EOF
+dropgate_config "$WORK/dg" "$DG_PORT" "[metrics]
+listen = \"127.0.0.1:$METRICS_PORT\""
 start_serve "$DROPGATE" "$WORK/dg/dropgate.toml" "$WORK/dg.log"
 
 upload() {  # PORT USER REMOTE: wall seconds; the client's stderr goes to $WORK/client.err

@@ -18,27 +18,12 @@ set -euo pipefail
 DROPGATE=$(readlink -f "${1:-build/cli/dropgate}")
 BENCH_MIB=${BENCH_MIB:-2816}  # uncompressed; ~1 GiB compressed (the bundle bench/store.sh uses)
 RUNS=${RUNS:-3}
-WORK=$(mktemp -d /var/tmp/dropgate-bench.XXXXXX)
-PIDS=()
-SERVE_PID=
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    if [ -n "$SERVE_PID" ]; then
-        kill "$SERVE_PID" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
-    fi
-    wait 2>/dev/null || true
-    mountpoint -q "$WORK/dg/store" 2>/dev/null && fusermount3 -u -z "$WORK/dg/store"
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
 source "$(dirname "$0")/lib.sh"  # free_port wait_port ticks tree_ticks descendants pss_kib HZ, anchors
 
+bench_work
+
 # --- keys, bundles ---------------------------------------------------------------------------
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/client" -C bench
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/host" -C host
-cp "$WORK/client.pub" "$WORK/authorized_keys"
+bench_keys
 CACHE=${BENCH_DIR:-/tmp/dropgate-bench}
 mkdir -p "$CACHE"
 make_bundles "$CACHE/bundle-${BENCH_MIB}m.tgz:$((BENCH_MIB * 1024))" "$CACHE/small-250k.tgz:500"
@@ -46,30 +31,15 @@ ln -s "$CACHE/bundle-${BENCH_MIB}m.tgz" "$WORK/big.tgz"
 ln -s "$CACHE/small-250k.tgz" "$WORK/small.tgz"
 cat "$WORK/big.tgz" "$WORK/small.tgz" > /dev/null  # page cache: clients read from memory
 BIG_MIB=$(($(stat -L -c %s "$WORK/big.tgz") >> 20))
-SFTP_OPTS=(-q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR -i "$WORK/client")
 
 # --- servers -----------------------------------------------------------------------------
-mkdir -p "$WORK/sshd_up" "$WORK/rclone_up" "$WORK/dg/store/acme" "$WORK/dg/keys"
+mkdir -p "$WORK/sshd_up" "$WORK/rclone_up"
 start_sshd_anchor "$WORK" "$WORK/host" "$WORK/authorized_keys"; PIDS+=($SSHD_PID)
 start_rclone_anchor "$WORK" "$WORK/rclone_up" "$WORK/host" "$WORK/client.pub"; PIDS+=($RCLONE_PID)
 
 DG_PORT=$(free_port)
-rmdir "$WORK/dg/store/acme"  # the store's mount point: the store shows each customer's tree
-cp "$WORK/host" "$WORK/dg/keys/ssh_host_ed25519_key"
-cat > "$WORK/dg/dropgate.toml" <<EOF
-[server]
-listen = ["127.0.0.1:$DG_PORT"]
-host_key_dir = "keys"
-[store]
-root = "data"
-mount = "store"
-[index]
-database = "data/index.sqlite3"
-[[user]]
-name = "acme"
-role = "customer"
-keys = ["$(cat "$WORK/client.pub")"]
-EOF
+dropgate_config "$WORK/dg" "$DG_PORT" "[index]
+database = \"data/index.sqlite3\""
 start_serve "$DROPGATE" "$WORK/dg/dropgate.toml" "$WORK/dg.log"
 DG_PID=$SERVE_PID
 PLAIN_PORT=$(free_port)

@@ -136,3 +136,55 @@ for spec in sys.argv[1:]:
     shutil.rmtree(root)
 EOF
 }
+
+# --- the setup bench/gateway.sh, failfast.sh and resume.sh share -------------------------------
+# bench_work: WORK (a fresh dir), PIDS and SERVE_PID, and an EXIT trap that stops every server
+# started, unmounts the store at WORK/dg/store and removes WORK.
+bench_work() {
+    WORK=$(mktemp -d /var/tmp/dropgate-bench.XXXXXX)
+    PIDS=()
+    SERVE_PID=
+    trap bench_cleanup EXIT
+}
+stop_serve() {
+    [ -n "$SERVE_PID" ] || return 0
+    kill "$SERVE_PID" 2>/dev/null || true
+    for _ in $(seq 300); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+    SERVE_PID=
+}
+bench_cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    stop_serve
+    wait 2>/dev/null || true
+    mountpoint -q "$WORK/dg/store" 2>/dev/null && fusermount3 -u -z "$WORK/dg/store"
+    rm -rf "$WORK"
+}
+# bench_keys: WORK/client and WORK/host key pairs, WORK/authorized_keys for the OpenSSH anchor,
+# and SFTP_OPTS for the clients.
+bench_keys() {
+    ssh-keygen -q -t ed25519 -N '' -f "$WORK/client" -C bench
+    ssh-keygen -q -t ed25519 -N '' -f "$WORK/host" -C host
+    cp "$WORK/client.pub" "$WORK/authorized_keys"
+    SFTP_OPTS=(-q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes
+        -o LogLevel=ERROR -i "$WORK/client")
+}
+# dropgate_config DIR PORT [EXTRA_TOML]: DIR/dropgate.toml for `dropgate serve` on PORT with the
+# host key, store root DIR/data, mount DIR/store and one customer acme with the client's key.
+dropgate_config() {
+    local dir=$1 port=$2 extra=${3:-}
+    mkdir -p "$dir/keys"
+    cp "$WORK/host" "$dir/keys/ssh_host_ed25519_key"
+    cat > "$dir/dropgate.toml" <<EOF
+[server]
+listen = ["127.0.0.1:$port"]
+host_key_dir = "keys"
+[store]
+root = "data"
+mount = "store"
+$extra
+[[user]]
+name = "acme"
+role = "customer"
+keys = ["$(cat "$WORK/client.pub")"]
+EOF
+}

@@ -16,53 +16,20 @@ BUILD=$(readlink -f "${1:-build}")
 DROPGATE=$BUILD/cli/dropgate
 BENCH_MIB=${BENCH_MIB:-2816}
 RUNS=${RUNS:-3}
-WORK=$(mktemp -d /var/tmp/dropgate-bench.XXXXXX)
-PIDS=()
-SERVE_PID=
-stop_serve() {
-    [ -n "$SERVE_PID" ] || return 0
-    kill "$SERVE_PID" 2>/dev/null || true
-    for _ in $(seq 300); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
-    SERVE_PID=
-}
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    stop_serve
-    wait 2>/dev/null || true
-    mountpoint -q "$WORK/dg/store" 2>/dev/null && fusermount3 -u -z "$WORK/dg/store"
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 source "$(dirname "$0")/lib.sh"
-
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/client" -C bench
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/host" -C host
-cp "$WORK/client.pub" "$WORK/authorized_keys"
+bench_work
+bench_keys
 CACHE=${BENCH_DIR:-/tmp/dropgate-bench}
 mkdir -p "$CACHE"
 make_bundles "$CACHE/bundle-${BENCH_MIB}m.tgz:$((BENCH_MIB * 1024))"
 BIG=$CACHE/bundle-${BENCH_MIB}m.tgz
 SIZE=$(stat -L -c %s "$BIG")
 cat "$BIG" > /dev/null
-SFTP_OPTS=(-q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes
-    -o LogLevel=ERROR -i "$WORK/client")
 
-mkdir -p "$WORK/sshd_up" "$WORK/dg/keys"
+mkdir -p "$WORK/sshd_up"
 start_sshd_anchor "$WORK" "$WORK/host" "$WORK/authorized_keys"; PIDS+=($SSHD_PID)
 DG_PORT=$(free_port)
-cp "$WORK/host" "$WORK/dg/keys/ssh_host_ed25519_key"
-cat > "$WORK/dg/dropgate.toml" <<EOF
-[server]
-listen = ["127.0.0.1:$DG_PORT"]
-host_key_dir = "keys"
-[store]
-root = "data"
-mount = "store"
-[[user]]
-name = "acme"
-role = "customer"
-keys = ["$(cat "$WORK/client.pub")"]
-EOF
+dropgate_config "$WORK/dg" "$DG_PORT"
 start_serve "$DROPGATE" "$WORK/dg/dropgate.toml" "$WORK/dg.log"
 
 declare -A PORT=([dropgate]=$DG_PORT [openssh]=$SSHD_PORT)
