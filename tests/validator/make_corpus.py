@@ -194,6 +194,14 @@ def valid():
     ok("only_top_dir", gz(python_tar([(info("./", type=tarfile.DIRTYPE, mode=0o755), None)])))
     ok("gzip_header_fields", gzip_with_header_fields(body))
     ok("star_prefix", gz(star_header_tar()))
+    # A zero-filled file stored without --sparse (a core file, /var/log/lastlog): ~1000:1.
+    zeros = os.path.join(WORK, "zeros")
+    os.makedirs(zeros)
+    with open(os.path.join(zeros, "lastlog"), "wb") as f:
+        f.truncate(64 << 20)
+    with open(os.path.join(zeros, "messages"), "w") as f:
+        f.write("kernel: booted\n" * 1000)
+    ok("zeros_64m_not_sparse", sh("tar -cf - zeros | gzip -6"))
     ok("solaris_X_header", gz(solaris_x_tar()))
 
 
@@ -298,8 +306,6 @@ def invalid():
             "member path escapes the archive: ../../etc/passwd")
     refused("hardlink_escape", gz(python_tar([(info("h", type=tarfile.LNKTYPE, linkname="../outside"), None)])),
             "hard link target escapes the archive: ../outside")
-    refused("ratio_bomb", gz(python_tar([(info("zeros.img", 8 << 20), bytes(8 << 20))]), 9),
-            "compression ratio exceeds max_compression_ratio 200", error="EFBIG")
     malformed = bytearray(python_tar([(info("p" * 120, 1), b"x")], tarfile.PAX_FORMAT))
     malformed[512:514] = b"9x"
     refused("malformed_pax", gz(bytes(malformed)), "malformed pax header at offset 0")
