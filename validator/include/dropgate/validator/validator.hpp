@@ -3,10 +3,11 @@
 // gzip member, walks the tar stream to its end-of-archive marker and reports each member.
 // Memory per validator is bounded by a constant, whatever the input: the ISA-L inflate state
 // (~85 KiB, including its 32 KiB history), a 128 KiB output buffer, one 512-byte tar block, the
-// first 512 bytes of the upload (for format hints), and extended-header text (pax records, GNU
-// long names) capped at kMaxExtendedHeader per member plus kMaxExtendedHeader of global pax
-// headers, held at most twice while parsed: ~220 KiB for ordinary bundles, under 5 MiB for the
-// most hostile input. Anything that would need more is refused as invalid.
+// first 512 bytes of the upload (for format hints), a table of member path hashes for hard-link
+// checks (8 bytes a slot, at most 256 KiB), and extended-header text (pax records, GNU long names)
+// capped at kMaxExtendedHeader per member plus kMaxExtendedHeader of global pax headers, held at
+// most twice while parsed: ~220 KiB for ordinary bundles, under 5.5 MiB for the most hostile
+// input. Anything that would need more is refused as invalid.
 // Rules, choices and every refusal reason: docs/validation.md.
 #pragma once
 
