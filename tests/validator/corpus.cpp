@@ -31,12 +31,14 @@ std::vector<CorpusCase> make_corpus(const TempDir& dir, const std::string& kind)
         auto lines = split(read_file(entry.path()), '\n');
         auto head = split(lines.at(0), '\t');
         c.ok = head.at(0) == "OK";
-        if (head.at(0) == "ANY") {
+        c.any = head.at(0) == "ANY";
+        if (c.any) {
             // mutated: no expectation
         } else if (!c.ok) {
             c.exact = head.at(1) == "exact";
             c.errno_name = head.at(2);
             c.reason = head.at(3);
+            if (head.size() > 4) c.rule = head.at(4);
         } else {
             c.members.assign(lines.begin() + 1, lines.end());
         }

@@ -110,18 +110,88 @@ TEST_CASE("size limits refuse with EFBIG and say the limit in human units", "[va
 
 TEST_CASE("a small bundle that compresses very well is not a ratio bomb", "[validator]") {
     TempDir dir;
-    // 10 KiB of tar around an empty file compresses ~100:1 — far under the 1 MiB grace.
+    // 10 KiB of tar around an empty file compresses ~100:1: within the grace.
     REQUIRE(sh("cd " + dir.path().string() + " && touch empty && tar czf e.tgz empty").exit_code ==
             0);
     validator::Limits limits;
     limits.max_compression_ratio = 2;
+    limits.ratio_grace_bytes = 1 << 20;
     auto outcome = validate_bytes(read_bytes(dir / "e.tgz"), 0, limits);
     REQUIRE(outcome.verdict.accepted);
-    // The same limit refuses a bundle past the grace.
+    // The same limit refuses a bundle whose output outgrows ratio x input + grace.
     auto bytes = make_bundle(dir, 30);
     auto refused = validate_bytes(bytes, 0, limits);
     REQUIRE(refused.verdict.error == EFBIG);
     REQUIRE(refused.verdict.reason == "compression ratio exceeds max_compression_ratio 2");
+}
+
+TEST_CASE("the ratio is judged on the totals so far: zeros after enough other content pass",
+          "[validator]") {
+    TempDir dir;
+    // 16 MiB of zeros (~16 KiB compressed) and 128 KiB of random bytes (incompressible).
+    REQUIRE(sh("cd " + dir.path().string() +
+               " && mkdir -p b && head -c 131072 /dev/urandom > b/a.core && truncate -s 16M b/z.img"
+               " && tar -cf - b/a.core b/z.img | gzip > random_first.tgz"
+               " && tar -cf - b/z.img b/a.core | gzip > zeros_first.tgz")
+                .exit_code == 0);
+    validator::Limits limits;  // ratio 200, grace 1 MiB: 16 MiB needs ~80 KiB compressed before it
+    limits.ratio_grace_bytes = 1 << 20;
+    auto paid = validator::validate_file(dir / "random_first.tgz", limits);
+    INFO(paid.reason);
+    REQUIRE(paid.accepted);
+    auto unpaid = validator::validate_file(dir / "zeros_first.tgz", limits);
+    REQUIRE(unpaid.error == EFBIG);
+    REQUIRE(unpaid.reason == "compression ratio exceeds max_compression_ratio 200");
+}
+
+TEST_CASE("a bundle holding 64 MiB of zeros stored without --sparse is accepted", "[validator]") {
+    TempDir dir;
+    REQUIRE(sh("cd " + dir.path().string() +
+               " && mkdir -p b && truncate -s 64M b/lastlog && seq 1 20000 > b/messages"
+               " && tar -cf - b | gzip -6 > b.tgz")
+                .exit_code == 0);
+    auto bytes = read_bytes(dir / "b.tgz");
+    auto outcome = validate_bytes(bytes, 65536);
+    INFO(outcome.verdict.reason);
+    REQUIRE(outcome.verdict.accepted);
+    REQUIRE(outcome.verdict.uncompressed_bytes > (64u << 20));
+    // Far beyond max_compression_ratio 200 as a whole, and still accepted.
+    REQUIRE(outcome.verdict.uncompressed_bytes / bytes.size() > 500);
+}
+
+TEST_CASE("a 1 GiB zero-filled core file tarred without --sparse, with some text, is accepted",
+          "[validator]") {
+    TempDir dir;
+    REQUIRE(sh("cd " + dir.path().string() +
+               " && mkdir -p b && truncate -s 1G b/core && seq 1 200000 > b/app.log"
+               " && tar -cf - b | pigz -p 2 > b.tgz")
+                .exit_code == 0);
+    auto verdict = validator::validate_file(dir / "b.tgz", {});
+    INFO(verdict.reason);
+    REQUIRE(verdict.accepted);
+    REQUIRE(verdict.member_count == 3);
+    REQUIRE(verdict.uncompressed_bytes > (1ull << 30));
+}
+
+TEST_CASE("a decompression bomb is refused with EFBIG after about 1 GiB of output, not 8",
+          "[validator]") {
+    TempDir dir;
+    // A tar header for an 8 GiB file, its data as 128 gzip members of 64 MiB of zeros each
+    // (about 8 MiB in all), then the end-of-archive blocks: a valid bundle of 8 GiB.
+    REQUIRE(
+        sh("cd " + dir.path().string() +
+           " && truncate -s 8G zeros.img && (tar -cf - zeros.img | head -c 512 | gzip > bomb.tgz)"
+           " ; head -c 64M /dev/zero | gzip -6 > z.gz"
+           " && for i in $(seq 128); do cat z.gz; done >> bomb.tgz"
+           " && head -c 10240 /dev/zero | gzip >> bomb.tgz")
+            .exit_code == 0);
+    auto verdict = validator::validate_file(dir / "bomb.tgz", {});
+    REQUIRE(verdict.error == EFBIG);
+    REQUIRE(verdict.reason == "compression ratio exceeds max_compression_ratio 200");
+    // It stopped inflating soon after output passed 200 x input + 1 GiB (~1.3 GiB here).
+    REQUIRE(verdict.uncompressed_bytes > (1ull << 30));
+    REQUIRE(verdict.uncompressed_bytes < (3ull << 29));
+    REQUIRE(verdict.bytes == std::filesystem::file_size(dir / "bomb.tgz"));
 }
 
 TEST_CASE("a refused upload stops costing CPU: later feeds only hash", "[validator]") {

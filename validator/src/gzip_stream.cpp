@@ -103,109 +103,112 @@ bool GzipStream::feed(const std::uint8_t* data, std::size_t size, InflateSink& s
     return phase_ != Phase::failed;
 }
 
-// Parses as much of a member header as `data` holds; returns the bytes consumed.
+// Parses as much of a member header as `data` holds; returns the bytes consumed. Every header
+// byte before the FHCRC field goes into the header's CRC-32.
 std::size_t GzipStream::parse_header(const std::uint8_t* data, std::size_t size) {
     const std::uint8_t* p = data;
     const std::uint8_t* end = data + size;
-    // Header bytes not yet added to header_crc_ (all of them are, until the FHCRC field itself).
-    const std::uint8_t* crc_from = phase_ == Phase::header_crc ? nullptr : p;
-    auto bad_magic = [&](std::ptrdiff_t consumed) {
-        if (members_ == 0) {
-            bad_magic_ = true;
-            phase_ = Phase::failed;
-        } else {
-            fail("trailing data after gzip stream");
-        }
-        return std::size_t(consumed);
-    };
-    auto flags = [this] { return fixed_[3]; };
-    auto next_optional_field = [&](Phase after) {
-        // Moves to the first optional field present after `after`, or to the deflate data.
-        if (after < Phase::extra_len && (flags() & kFextra)) {
-            phase_ = Phase::extra_len;
-            counter_ = 0;
-        } else if (after < Phase::name && (flags() & kFname)) {
-            phase_ = Phase::name;
-        } else if (after < Phase::comment && (flags() & kFcomment)) {
-            phase_ = Phase::comment;
-        } else if (after < Phase::header_crc && (flags() & kFhcrc)) {
-            header_crc_ = crc32_gzip_refl(header_crc_, crc_from, std::size_t(p - crc_from));
-            crc_from = nullptr;
-            phase_ = Phase::header_crc;
-            counter_ = 0;
-        } else {
-            phase_ = Phase::body;
-        }
-    };
     while (p < end && phase_ != Phase::body && phase_ != Phase::failed) {
-        switch (phase_) {
-            case Phase::magic1:
-            case Phase::magic2:
-            case Phase::fixed:
-                fixed_[fixed_fill_++] = *p++;
-                if (fixed_fill_ == 1) {
-                    if (fixed_[0] != kId1) return bad_magic(p - data);
-                    phase_ = Phase::magic2;
-                } else if (fixed_fill_ == 2) {
-                    if (fixed_[1] != kId2) return bad_magic(p - data);
-                    phase_ = Phase::fixed;
-                } else if (fixed_fill_ == 3 && fixed_[2] != kDeflate) {
-                    fail("unsupported gzip compression method " + std::to_string(fixed_[2]) +
-                         " in member " + std::to_string(members_ + 1));
-                } else if (fixed_fill_ == 4 && (fixed_[3] & kReservedFlags)) {
-                    fail("gzip header of member " + std::to_string(members_ + 1) +
-                         " has reserved flags set");
-                } else if (fixed_fill_ == sizeof fixed_) {
-                    next_optional_field(Phase::fixed);
-                }
-                break;
-            case Phase::extra_len:
-                if (counter_ == 0) {
-                    counter_ = 0x10000u | *p++;  // marker bit: low byte read
-                } else {
-                    counter_ = (counter_ & 0xff) | std::uint32_t(*p++) << 8;
-                    if (counter_ == 0)
-                        next_optional_field(Phase::extra);
-                    else
-                        phase_ = Phase::extra;
-                }
-                break;
-            case Phase::extra: {
-                std::size_t n = std::min<std::size_t>(counter_, std::size_t(end - p));
-                p += n;
-                counter_ -= std::uint32_t(n);
-                if (counter_ == 0) next_optional_field(Phase::extra);
-                break;
-            }
-            case Phase::name:
-            case Phase::comment: {
-                const void* nul = std::memchr(p, 0, std::size_t(end - p));
-                if (!nul) {
-                    p = end;
-                } else {
-                    p = static_cast<const std::uint8_t*>(nul) + 1;
-                    next_optional_field(phase_);
-                }
-                break;
-            }
-            case Phase::header_crc:
-                stored_header_crc_ |= std::uint16_t(*p++) << (8 * counter_);
-                if (++counter_ == 2) {
-                    if (stored_header_crc_ != (header_crc_ & 0xffff)) {
-                        fail("gzip header CRC mismatch in member " + std::to_string(members_ + 1));
-                    } else {
-                        phase_ = Phase::body;
-                    }
-                }
-                break;
-            default:
-                break;
-        }
+        const Phase phase = phase_;
+        const std::uint8_t* from = p;
+        p = header_step(p, end);
+        if (phase != Phase::header_crc && phase_ != Phase::failed)
+            header_crc_ = crc32_gzip_refl(header_crc_, from, std::size_t(p - from));
     }
-    if (crc_from && phase_ != Phase::failed)
-        header_crc_ = crc32_gzip_refl(header_crc_, crc_from, std::size_t(p - crc_from));
     if (phase_ == Phase::body) start_body();
     return std::size_t(p - data);
+}
+
+// Consumes bytes of the header field the current phase is in; returns where it stopped.
+const std::uint8_t* GzipStream::header_step(const std::uint8_t* p, const std::uint8_t* end) {
+    switch (phase_) {
+        case Phase::magic1:
+        case Phase::magic2:
+        case Phase::fixed:
+            fixed_byte(*p);
+            return p + 1;
+        case Phase::extra_len:
+            if (counter_ == 0) {
+                counter_ = 0x10000u | *p;  // marker bit: low byte read
+            } else {
+                counter_ = (counter_ & 0xff) | std::uint32_t(*p) << 8;
+                if (counter_ == 0)
+                    next_optional_field(Phase::extra);
+                else
+                    phase_ = Phase::extra;
+            }
+            return p + 1;
+        case Phase::extra: {
+            std::size_t n = std::min<std::size_t>(counter_, std::size_t(end - p));
+            counter_ -= std::uint32_t(n);
+            if (counter_ == 0) next_optional_field(Phase::extra);
+            return p + n;
+        }
+        case Phase::name:
+        case Phase::comment: {
+            // Zero-terminated strings.
+            const void* nul = std::memchr(p, 0, std::size_t(end - p));
+            if (!nul) return end;
+            next_optional_field(phase_);
+            return static_cast<const std::uint8_t*>(nul) + 1;
+        }
+        case Phase::header_crc:
+            header_crc_byte(*p);
+            return p + 1;
+        default:
+            return end;  // not in a header
+    }
+}
+
+// The ten fixed bytes: ID1 ID2 CM FLG MTIME(4) XFL OS.
+void GzipStream::fixed_byte(std::uint8_t byte) {
+    fixed_[fixed_fill_++] = byte;
+    if (fixed_fill_ == 1 && byte != kId1) return bad_magic();
+    if (fixed_fill_ == 2 && byte != kId2) return bad_magic();
+    if (fixed_fill_ == 3 && byte != kDeflate)
+        return fail("unsupported gzip compression method " + std::to_string(byte) + " in member " +
+                    std::to_string(members_ + 1));
+    if (fixed_fill_ == 4 && (byte & kReservedFlags))
+        return fail("gzip header of member " + std::to_string(members_ + 1) +
+                    " has reserved flags set");
+    if (fixed_fill_ < 3) phase_ = fixed_fill_ == 1 ? Phase::magic2 : Phase::fixed;
+    if (fixed_fill_ == sizeof fixed_) next_optional_field(Phase::fixed);
+}
+
+// Not gzip: the first member's bad magic gets a "looks like …" hint from the first bytes; after
+// a complete member it is trailing data.
+void GzipStream::bad_magic() {
+    if (members_ > 0) return fail("trailing data after gzip stream");
+    bad_magic_ = true;
+    phase_ = Phase::failed;
+}
+
+// Moves to the first optional field (FEXTRA, FNAME, FCOMMENT, FHCRC, in that order) present after
+// `after`, or to the deflate data.
+void GzipStream::next_optional_field(Phase after) {
+    const std::uint8_t flags = fixed_[3];
+    if (after < Phase::extra_len && (flags & kFextra)) {
+        phase_ = Phase::extra_len;
+        counter_ = 0;
+    } else if (after < Phase::name && (flags & kFname)) {
+        phase_ = Phase::name;
+    } else if (after < Phase::comment && (flags & kFcomment)) {
+        phase_ = Phase::comment;
+    } else if (after < Phase::header_crc && (flags & kFhcrc)) {
+        phase_ = Phase::header_crc;
+        counter_ = 0;
+    } else {
+        phase_ = Phase::body;
+    }
+}
+
+// FHCRC: the low 16 bits of the CRC-32 of the header bytes before it, little-endian.
+void GzipStream::header_crc_byte(std::uint8_t byte) {
+    stored_header_crc_ |= std::uint16_t(byte) << (8 * counter_);
+    if (++counter_ < 2) return;
+    if (stored_header_crc_ != (header_crc_ & 0xffff))
+        return fail("gzip header CRC mismatch in member " + std::to_string(members_ + 1));
+    phase_ = Phase::body;
 }
 
 void GzipStream::start_body() {

@@ -62,6 +62,11 @@ class GzipStream {
     };
 
     std::size_t parse_header(const std::uint8_t* data, std::size_t size);
+    const std::uint8_t* header_step(const std::uint8_t* p, const std::uint8_t* end);
+    void fixed_byte(std::uint8_t byte);
+    void bad_magic();
+    void next_optional_field(Phase after);
+    void header_crc_byte(std::uint8_t byte);
     void start_body();
     bool inflate(const std::uint8_t*& data, std::size_t& size, InflateSink& sink);
     void check_trailer();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <variant>
 
 #include "member_path.hpp"
 
@@ -14,26 +15,12 @@ constexpr std::uint64_t padded(std::uint64_t size) {
 
 bool is_zero_block(const std::uint8_t* b) {
     std::uint64_t any = 0;
-    for (std::size_t i = 0; i < TarStream::kBlock; i += 8) {
+    for (std::size_t i = 0; i < kBlock; i += 8) {
         std::uint64_t word;
         std::memcpy(&word, b + i, 8);
         any |= word;
     }
     return any == 0;
-}
-
-// The header checksum counts the checksum field as eight spaces. Historic writers summed signed
-// chars, so both the unsigned and the signed sum are accepted (as GNU tar and libarchive do).
-bool checksum_ok(const std::uint8_t* b) {
-    auto stored = parse_numeric(b + 148, 8);
-    if (!stored) return false;
-    std::int64_t unsigned_sum = 8 * ' ', signed_sum = 8 * ' ';
-    for (std::size_t i = 0; i < TarStream::kBlock; ++i) {
-        if (i >= 148 && i < 156) continue;
-        unsigned_sum += b[i];
-        signed_sum += static_cast<std::int8_t>(b[i]);
-    }
-    return *stored == unsigned_sum || *stored == signed_sum;
 }
 
 std::string at(std::uint64_t offset) {
@@ -46,8 +33,12 @@ TarStream::TarStream(MemberSink* sink, std::uint64_t max_members)
     : sink_(sink), max_members_(max_members) {}
 
 void TarStream::fail(std::string reason, int error) {
+    fail(Refusal{error, std::move(reason)});
+}
+
+void TarStream::fail(Refusal refusal) {
     state_ = State::failed;
-    refusal_ = Refusal{error, std::move(reason)};
+    refusal_ = std::move(refusal);
 }
 
 bool TarStream::feed(const std::uint8_t* data, std::size_t size) {
@@ -72,6 +63,9 @@ bool TarStream::feed(const std::uint8_t* data, std::size_t size) {
                 }
                 break;
             }
+            case State::sparse_map:
+                read_sparse_map(data, size);
+                break;
             case State::collect: {
                 std::size_t n = std::size_t(std::min<std::uint64_t>(collect_left_, size));
                 collect_.append(reinterpret_cast<const char*>(data), n);
@@ -84,31 +78,36 @@ bool TarStream::feed(const std::uint8_t* data, std::size_t size) {
             }
             case State::header:
             case State::sparse_ext:
-                if (fill_ == 0 && size >= kBlock) {
-                    // Whole block in the caller's buffer: parse it in place.
-                    block_offset_ = offset_;
-                    offset_ += kBlock;
-                    const std::uint8_t* b = data;
-                    data += kBlock;
-                    size -= kBlock;
-                    block(b);
-                } else {
-                    if (fill_ == 0) block_offset_ = offset_;
-                    std::size_t n = std::min(kBlock - fill_, size);
-                    std::memcpy(block_ + fill_, data, n);
-                    fill_ += n;
-                    data += n;
-                    size -= n;
-                    offset_ += n;
-                    if (fill_ == kBlock) {
-                        fill_ = 0;
-                        block(block_);
-                    }
-                }
+                assemble_block(data, size);
                 break;
         }
     }
     return state_ != State::failed;
+}
+
+// Takes the next header block from `data`: in place when the caller's buffer holds all of it,
+// else copied together in block_.
+void TarStream::assemble_block(const std::uint8_t*& data, std::size_t& size) {
+    if (fill_ == 0 && size >= kBlock) {
+        block_offset_ = offset_;
+        offset_ += kBlock;
+        const std::uint8_t* b = data;
+        data += kBlock;
+        size -= kBlock;
+        block(b);
+        return;
+    }
+    if (fill_ == 0) block_offset_ = offset_;
+    std::size_t n = std::min(kBlock - fill_, size);
+    std::memcpy(block_ + fill_, data, n);
+    fill_ += n;
+    data += n;
+    size -= n;
+    offset_ += n;
+    if (fill_ == kBlock) {
+        fill_ = 0;
+        block(block_);
+    }
 }
 
 void TarStream::start_skip(std::uint64_t bytes, bool member_data) {
@@ -117,20 +116,49 @@ void TarStream::start_skip(std::uint64_t bytes, bool member_data) {
     state_ = bytes ? State::skip : State::header;
 }
 
+// The member's data: emitted, then skipped (a pax 1.0 sparse map at its start is read first).
+void TarStream::start_data() {
+    emit();
+    start_skip(padded(stored_size_), true);
+    if (sparse_map_in_data_) {
+        sparse_map_ = SparseMap10(stored_size_);
+        state_ = State::sparse_map;
+    }
+}
+
+void TarStream::read_sparse_map(const std::uint8_t*& data, std::size_t& size) {
+    const std::size_t used =
+        sparse_map_.feed(data, std::size_t(std::min<std::uint64_t>(skip_, size)));
+    data += used;
+    size -= used;
+    offset_ += used;
+    skip_ -= used;
+    if (sparse_map_.status() == SparseMap10::Status::bad ||
+        (sparse_map_.status() == SparseMap10::Status::reading && skip_ == 0))
+        return fail("tar member " + printable(current_.path) + " has an invalid sparse map");
+    if (sparse_map_.status() != SparseMap10::Status::done) return;
+    if (auto misfit = sparse_map_.misfit())
+        return fail("tar member " + printable(current_.path) + " has " + *misfit);
+    start_skip(skip_, true);
+}
+
 void TarStream::block(const std::uint8_t* b) {
     if (state_ == State::sparse_ext) {
         // Old GNU sparse extension block: 21 (offset, size) pairs, then "isextended" at 504.
-        if (b[504] == 0) {
+        const bool extended = b[OldSparseMap::kExtendedAt] != 0;
+        if (!old_sparse_.add_block(b, OldSparseMap::kBlockEntries, extended))
+            return fail("tar header" + at(block_offset_) + " has an invalid sparse map");
+        if (!extended) {
             state_ = State::header;
             current_.data_offset = offset_;
-            emit();
-            start_skip(padded(stored_size_), true);
+            end_old_sparse_map();
         }
         return;
     }
     if (is_zero_block(b)) {
-        if (prefix_offset_) {
-            fail("tar extended header" + at(*prefix_offset_) + " is not followed by a member");
+        if (pending_.first_offset) {
+            fail("tar extended header" + at(*pending_.first_offset) +
+                 " is not followed by a member");
         } else if (zero_seen_) {
             state_ = State::ended;
         } else {
@@ -148,159 +176,99 @@ void TarStream::block(const std::uint8_t* b) {
 }
 
 void TarStream::header(const std::uint8_t* b) {
-    if (!checksum_ok(b)) {
-        if (block_offset_ == 0)
-            return fail("not a tar archive (tar header checksum error at offset 0)");
-        return fail("tar header checksum error" + at(block_offset_));
-    }
-    auto size = parse_numeric(b + 124, 12);
-    if (!size || *size < 0)
-        return fail("tar header" + at(block_offset_) + " has an invalid size field");
-    char type = static_cast<char>(b[156]);
-    switch (type) {
-        case 'x':  // pax extended header for the next member
-        case 'X':  // Solaris extended header, same records
-        case 'g':  // pax global header
-        case 'L':  // GNU long name for the next member
-        case 'K':  // GNU long link target for the next member
-            if (std::uint64_t(*size) > kMaxExtendedHeader)
-                return fail("tar extended header" + at(block_offset_) + " is too large (" +
-                            std::to_string(*size) + " bytes)");
-            // One member's extended headers together (and all global ones) stay within the
-            // cap too, so many small headers cannot add up to unbounded memory.
-            if ((type == 'g' ? global_bytes_ : pending_bytes_) += std::uint64_t(*size);
-                global_bytes_ > kMaxExtendedHeader || pending_bytes_ > kMaxExtendedHeader)
-                return fail("tar extended headers" + at(block_offset_) + " are too large (over " +
-                            std::to_string(kMaxExtendedHeader) + " bytes)");
-            if (type != 'g' && !prefix_offset_) prefix_offset_ = block_offset_;
-            collect_type_ = type;
-            collect_offset_ = block_offset_;
-            collect_left_ = std::uint64_t(*size);
-            collect_padding_ = padded(collect_left_) - collect_left_;
-            collect_.clear();
-            state_ = State::collect;
-            if (collect_left_ == 0) collected();
-            return;
+    auto read = read_header_block(b, block_offset_);
+    if (auto* refusal = std::get_if<Refusal>(&read)) return fail(std::move(*refusal));
+    const HeaderBlock& h = std::get<HeaderBlock>(read);
+    if (is_extended_header(h.type)) return start_collect(h);
+    switch (h.type) {
         case 'A':  // Solaris ACL for the next member: part of its headers, not a member
-            if (!prefix_offset_) prefix_offset_ = block_offset_;
-            return start_skip(padded(std::uint64_t(*size)), false);
-        case 'V':  // GNU volume label: not a member
-            return start_skip(padded(std::uint64_t(*size)), false);
+            pending_.pax_format = true;
+            if (!pending_.first_offset) pending_.first_offset = block_offset_;
+            return start_skip(padded(h.size), false);
+        case 'V':  // GNU volume label: not a member. GNU tar skips its data, libarchive does not.
+            if (h.size > 0) return fail("tar volume label" + at(block_offset_) + " has data");
+            return;
         default:
-            return member(b, std::uint64_t(*size));
+            return member(b, h);
     }
 }
 
+void TarStream::start_collect(const HeaderBlock& h) {
+    if (h.size > kMaxExtendedHeader)
+        return fail("tar extended header" + at(block_offset_) + " is too large (" +
+                    std::to_string(h.size) + " bytes)");
+    // One member's extended headers together (and all global ones) stay within the cap too, so
+    // many small headers cannot add up to unbounded memory.
+    if ((h.type == 'g' ? global_bytes_ : pending_bytes_) += h.size;
+        global_bytes_ > kMaxExtendedHeader || pending_bytes_ > kMaxExtendedHeader)
+        return fail("tar extended headers" + at(block_offset_) + " are too large (over " +
+                    std::to_string(kMaxExtendedHeader) + " bytes)");
+    if (h.type != 'L' && h.type != 'K') pending_.pax_format = true;
+    if (h.type != 'g' && !pending_.first_offset) pending_.first_offset = block_offset_;
+    collect_type_ = h.type;
+    collect_offset_ = block_offset_;
+    collect_left_ = h.size;
+    collect_padding_ = padded(collect_left_) - collect_left_;
+    collect_.clear();
+    state_ = State::collect;
+    if (collect_left_ == 0) collected();
+}
+
 void TarStream::collected() {
-    std::string_view data = collect_;
+    const auto* data = reinterpret_cast<const std::uint8_t*>(collect_.data());
     if (collect_type_ == 'L' || collect_type_ == 'K') {
-        std::string name(
-            parse_string(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
-        (collect_type_ == 'L' ? long_name_ : long_link_) = std::move(name);
+        (collect_type_ == 'L' ? pending_.long_name : pending_.long_link) =
+            std::string(string_field(data, collect_.size()));
     } else {
+        const bool global = collect_type_ == 'g';
         PaxAttributes attributes;
-        if (!parse_pax(data, attributes)) return fail("malformed pax header" + at(collect_offset_));
-        (collect_type_ == 'g' ? global_ : pax_).merge(attributes);
+        auto problem =
+            parse_pax(collect_, global ? PaxScope::global : PaxScope::member, attributes);
+        if (problem)
+            return fail("malformed pax header" + at(collect_offset_) +
+                        (problem->empty() ? "" : " (" + *problem + ")"));
+        (global ? global_ : pending_.pax).merge(attributes);
     }
     // Give back an unusually large buffer so an idle validator stays small.
     if (collect_.capacity() > 64 * 1024) std::string().swap(collect_);
     start_skip(collect_padding_, false);
 }
 
-void TarStream::member(const std::uint8_t* b, std::uint64_t header_size) {
-    const bool posix = std::memcmp(b + 257, "ustar\0", 6) == 0;
-    const bool gnu = std::memcmp(b + 257, "ustar  \0", 8) == 0;
-    char type = static_cast<char>(b[156]);
-
-    std::string path(parse_string(b, 100));
-    if (posix) {
-        // star puts atime/ctime after a 131-byte prefix and marks that with "tar\0" at 508.
-        std::size_t prefix_size = std::memcmp(b + 508, "tar\0", 4) == 0 ? 131 : 155;
-        std::string_view prefix = parse_string(b + 345, prefix_size);
-        if (!prefix.empty()) path = std::string(prefix) + "/" + path;
-    }
-    if (long_name_) path = *long_name_;
-    if (pax_.path) path = *pax_.path;
-    if (pax_.sparse_name) path = *pax_.sparse_name;
-    const bool trailing_slash = !path.empty() && path.back() == '/';
-
-    PaxAttributes attributes = global_;
-    attributes.merge(pax_);
-    Member m;
-    m.header_offset = prefix_offset_.value_or(block_offset_);
-    m.data_offset = block_offset_ + kBlock;
-    m.mode = std::uint32_t(parse_numeric(b + 100, 8).value_or(0)) & 07777;
-    m.uid = attributes.uid.value_or(std::uint64_t(parse_numeric(b + 108, 8).value_or(0)));
-    m.gid = attributes.gid.value_or(std::uint64_t(parse_numeric(b + 116, 8).value_or(0)));
-    m.mtime = attributes.mtime.value_or(parse_numeric(b + 136, 12).value_or(0));
-    m.uname = attributes.uname.value_or(std::string(parse_string(b + 265, 32)));
-    m.gname = attributes.gname.value_or(std::string(parse_string(b + 297, 32)));
-    m.linkname = pax_.linkpath ? *pax_.linkpath
-                 : long_link_  ? *long_link_
-                               : std::string(parse_string(b + 157, 100));
-    std::uint64_t stored = pax_.size.value_or(header_size);
-    bool sparse_ext = false;
-    switch (type) {
-        case '\0':
-        case '0':
-        case '7':  // contiguous file
-            // Pre-POSIX tar marked directories only by the trailing slash.
-            m.type = (trailing_slash && (type == '\0' || (!posix && !gnu))) ? '5' : '0';
-            break;
-        case 'S':  // old GNU sparse file: realsize at 483, "isextended" at 482
-            m.type = '0';
-            m.size = std::uint64_t(parse_numeric(b + 483, 12).value_or(0));
-            sparse_ext = b[482] != 0;
-            break;
-        case 'D':  // GNU dumpdir: a directory whose data lists its entries
-            m.type = '5';
-            break;
-        case '1':
-        case '2':
-        case '3':
-        case '4':
-        case '5':
-        case '6':
-            m.type = type;
-            break;
-        default:  // POSIX: unknown types are read as regular files
-            m.type = '0';
-    }
-    if (m.type == '5' && type != 'D') stored = 0;  // GNU tar ignores a directory's size field
-    if (type != 'S') m.size = m.type == '5' ? 0 : stored;
-    if (attributes.sparse_realsize && pax_.sparse_name)
-        m.size = *attributes.sparse_realsize;
-    else if (pax_.sparse_realsize)
-        m.size = *pax_.sparse_realsize;
-
-    if (path.empty()) return fail("tar member" + at(block_offset_) + " has an empty path");
-    auto normal = normalise_member_path(path);
-    if (!normal) return fail("member path escapes the archive: " + printable(path));
-    m.path = std::move(*normal);
-    if (m.type == '1') {
-        // A hard link is made to a file on disk: its target must stay inside too. Symlink
-        // targets are just data (relative "../lib" links are normal) and are not checked.
-        auto target = normalise_member_path(m.linkname);
-        if (!target || m.linkname.empty())
-            return fail("hard link target escapes the archive: " + printable(m.linkname));
-        m.linkname = std::move(*target);
-    }
+void TarStream::member(const std::uint8_t* b, const HeaderBlock& h) {
+    auto built = build_member(b, h, block_offset_, pending_, global_);
+    if (auto* refusal = std::get_if<Refusal>(&built)) return fail(std::move(*refusal));
+    BuiltMember& member = std::get<BuiltMember>(built);
+    if (auto problem = links_.add(member.member)) return fail(std::move(*problem));
     if (++members_ > max_members_)
         return fail("more than max_members " + std::to_string(max_members_) + " members", EFBIG);
 
-    current_ = std::move(m);
-    stored_size_ = stored;
-    pax_ = PaxAttributes{};
-    long_name_.reset();
-    long_link_.reset();
-    prefix_offset_.reset();
+    current_ = std::move(member.member);
+    stored_size_ = member.stored;
+    sparse_map_in_data_ = member.sparse_map_in_data;
+    // libarchive's notion of a pax archive survives ustar members; GNU and v7 headers end it.
+    PendingHeaders next;
+    next.pax_format = pending_.pax_format && h.magic == Magic::posix;
+    next.sparse_allowed = pending_.sparse_allowed || h.type == '0' || h.type == 'S';
+    pending_ = std::move(next);
     pending_bytes_ = 0;
-    if (sparse_ext) {
-        state_ = State::sparse_ext;
-        return;
+    if (h.type == 'S' && h.magic == Magic::gnu) {
+        old_sparse_ = OldSparseMap(current_.size);
+        if (!old_sparse_.add_block(b + OldSparseMap::kHeaderEntriesAt, OldSparseMap::kHeaderEntries,
+                                   member.sparse_extensions))
+            return fail("tar header" + at(block_offset_) + " has an invalid sparse map");
+        if (member.sparse_extensions) {
+            state_ = State::sparse_ext;
+            return;
+        }
+        return end_old_sparse_map();
     }
-    emit();
-    start_skip(padded(stored), true);
+    start_data();
+}
+
+void TarStream::end_old_sparse_map() {
+    if (auto misfit = old_sparse_.regions().misfit(stored_size_))
+        return fail("tar member " + printable(current_.path) + " has " + *misfit);
+    start_data();
 }
 
 void TarStream::emit() {
@@ -320,11 +288,12 @@ std::optional<Refusal> TarStream::finish() const {
                 return Refusal{EBADMSG, "not a tar archive (decompressed stream is only " +
                                             std::to_string(offset_) + " bytes)"};
             if (fill_ > 0) return Refusal{EBADMSG, end + " inside a header block)"};
-            if (prefix_offset_) return Refusal{EBADMSG, end + " after an extended header)"};
+            if (pending_.first_offset) return Refusal{EBADMSG, end + " after an extended header)"};
             return Refusal{EBADMSG, "tar archive truncated (no end-of-archive marker)"};
         case State::skip:
             if (!skip_is_member_) return Refusal{EBADMSG, end + " inside an extended header)"};
             [[fallthrough]];
+        case State::sparse_map:
         case State::sparse_ext:
             return Refusal{EBADMSG, end + " inside member " + printable(current_.path) + ")"};
         default:

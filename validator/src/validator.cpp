@@ -29,9 +29,10 @@ struct StreamValidator::Impl : detail::InflateSink {
             return refuse(EFBIG, "uncompressed size exceeds max_uncompressed_size " +
                                      human_size(limits.max_uncompressed_size));
         }
-        if (uncompressed >= limits.ratio_grace_bytes &&
-            static_cast<unsigned __int128>(limits.max_compression_ratio) * gzip.consumed() <
-                uncompressed) {
+        // Judged on the totals so far with an allowance of ratio_grace_bytes (see Limits).
+        if (static_cast<unsigned __int128>(limits.max_compression_ratio) * gzip.consumed() +
+                limits.ratio_grace_bytes <
+            uncompressed) {
             return refuse(EFBIG, "compression ratio exceeds max_compression_ratio " +
                                      std::to_string(limits.max_compression_ratio));
         }
