@@ -36,7 +36,7 @@ accept = ["*.tgz", "*.tar.gz"]   # names a bundle may have
 temp_suffixes = [".filepart", ".part"]   # upload-then-rename clients (WinSCP, FileZilla)
 max_bundle_size = "64GiB"
 max_uncompressed_size = "1TiB"
-max_compression_ratio = 200      # refuse "zip bombs": uncompressed/compressed above this
+max_compression_ratio = 200      # refuse "zip bombs": output above this x input, plus 1 GiB
 max_members = 1000000            # tar members per bundle
 resume_window = "24h"            # an interrupted upload is kept this long to be resumed
 
