@@ -112,6 +112,11 @@ int StoreFs::publish(Upload& upload, const std::string& path) {
     log::debug("verdict_timing",
                {{"upload_id", row.upload_id},
                 {"judge_ms", upload.judge_seconds * 1e3},
+                {"pwrite_ms", upload.waits.pwrite_ms},
+                {"inline_ms", upload.waits.inline_ms},
+                {"backlog_wait_ms", upload.waits.backlog_ms},
+                {"writeback_wait_ms", upload.waits.writeback_ms},
+                {"datasync_ms", upload.waits.datasync_ms},
                 {"publish_ms", std::chrono::duration<double, std::milli>(
                                    std::chrono::steady_clock::now() - publish_start)
                                    .count()}});

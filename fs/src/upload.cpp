@@ -1,5 +1,7 @@
 #include "upload.hpp"
 
+#include "upload_tuning.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,56 +13,7 @@
 
 namespace dropgate::fs {
 
-namespace {
-
-// Writeback of the staging file is started every kWindow bytes, and the store waits for the
-// window kLag behind to reach the disk, so the dirty tail (what the close-time fsync waits for)
-// stays under kLag + kWindow (4 MiB) whatever the size of the upload. 1 MiB windows matched
-// the gateway's and FUSE's 1 MiB writes; the 4/8 MiB setting left a ~12 MiB tail.
-constexpr std::uint64_t kWindow = 1 << 20;
-constexpr std::uint64_t kLag = 3 * kWindow;
-// sync_file_range never flushes the device's write cache, so the close-time fsync would still pay
-// for every byte the disk (on a VM: the host) has cached: up to 400 ms for 1 GiB, measured here.
-// An fdatasync every kDurableStep keeps that tail bounded too: at 256 MiB the close-time fsync
-// still took ~55 ms whatever the dirty tail, at 64 MiB 15-40 ms (measured, bench/store.sh).
-constexpr std::uint64_t kDurableStep = 64 << 20;
-// More disjoint ranges ahead than this and the check is redone from the file at close instead.
-constexpr std::size_t kMaxRangesAhead = 256;
-constexpr std::size_t kChunk = 512 << 10;
-// How far the check may fall behind the writer before the writer waits: this is also the most
-// the close has to wait for (validating 2 MiB takes ~3-5 ms idle, up to ~15 ms on a loaded box;
-// 4 MiB measured up to 80 ms under load).
-constexpr std::uint64_t kMaxBacklog = 2 << 20;
-// Uploads smaller than this are hashed in line: a second thread costs more than it saves.
-constexpr std::uint64_t kHashApartAt = 16 << 20;
-// Up to this much written in order, no check thread is started: the close checks it in line
-// (about 2 ms for 1 MiB) and fsyncs in line, cheaper than starting and joining two threads for
-// the small bundles most uploads are (measured: ~8% of a 250 KiB upload's store CPU).
-constexpr std::uint64_t kCheckInLine = 1 << 20;
-
-// Reads [from, to) of the staging file in kChunk pieces and hands each to consume(bytes, end);
-// false on a read error, which is recorded in read_error (the first one wins).
-template <class Consume>
-bool read_range(int fd, std::uint64_t from, std::uint64_t to, std::atomic<int>& read_error,
-                Consume consume) {
-    std::vector<std::uint8_t> buffer(std::min<std::uint64_t>(kChunk, to - from));
-    while (from < to) {
-        std::size_t want =
-            static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), to - from));
-        ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(from));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            int expected = 0;
-            read_error.compare_exchange_strong(expected, n < 0 ? errno : EIO);
-            return false;
-        }
-        from += static_cast<std::uint64_t>(n);
-        consume(std::span<const std::uint8_t>(buffer.data(), static_cast<std::size_t>(n)), from);
-    }
-    return true;
-}
-
-}  // namespace
+using namespace tuning;
 
 Upload::Upload(std::string id_, std::string customer_, std::string path_, pid_t writer_,
                UniqueFd fd, Judge& judge)
@@ -71,75 +24,6 @@ Upload::Upload(std::string id_, std::string customer_, std::string path_, pid_t 
       judge_(judge),
       fd_(std::move(fd)),
       check_(judge.start_check()) {}
-
-void Upload::check_loop(std::stop_token stop) {
-    while (true) {
-        {
-            std::unique_lock lock(check_mutex_);
-            if (!check_moved_.wait(lock, stop, [this] { return fed_.load() < contiguous_.load(); }))
-                return;  // stop requested and nothing left to feed
-        }
-        std::uint64_t from = fed_.load();
-        std::uint64_t to = std::min<std::uint64_t>(contiguous_.load(), from + kChunk);
-        bool ok = feed_from_file(from, to);
-        if (ok && !hashing_apart_.load() && to >= kHashApartAt) start_hashing_apart();
-        {
-            std::lock_guard lock(check_mutex_);
-            if (!ok) fed_ = contiguous_.load();  // give up; judge() reports the read error
-        }
-        check_moved_.notify_all();
-    }
-}
-
-void Upload::start_hashing_apart() {
-    sha_ = check_->validator.detach_hash();
-    hashed_ = fed_.load();
-    hashing_apart_ = true;
-    hash_thread_ = std::jthread([this](std::stop_token stop) { hash_loop(stop); });
-}
-
-void Upload::hash_loop(std::stop_token stop) {
-    while (true) {
-        {
-            std::unique_lock lock(check_mutex_);
-            if (!check_moved_.wait(lock, stop,
-                                   [this] { return hashed_.load() < contiguous_.load(); }))
-                return;
-        }
-        std::uint64_t from = hashed_.load();
-        std::uint64_t to = std::min<std::uint64_t>(contiguous_.load(), from + kChunk);
-        bool ok = hash_from_file(from, to, &hashed_);
-        {
-            std::lock_guard lock(check_mutex_);
-            if (!ok) hashed_ = contiguous_.load();  // give up; judge() reports the read error
-        }
-        check_moved_.notify_all();
-    }
-}
-
-bool Upload::hash_from_file(std::uint64_t from, std::uint64_t to,
-                            std::atomic<std::uint64_t>* done) {
-    return read_range(fd_.get(), from, to, read_error_, [&](auto bytes, std::uint64_t end) {
-        sha_.update(bytes);
-        if (done) *done = end;
-    });
-}
-
-std::uint64_t Upload::checked() const {
-    std::uint64_t fed = fed_.load();
-    return hashing_apart_.load() ? std::min(fed, hashed_.load()) : fed;
-}
-
-void Upload::catch_up(std::uint64_t backlog) {
-    if (check_thread_.joinable()) return wait_for_check(backlog);
-    std::uint64_t from = fed_.load(), to = contiguous_.load();
-    if (to - from > backlog && !read_error_.load()) feed_from_file(from, to);
-}
-
-void Upload::wait_for_check(std::uint64_t backlog) {
-    std::unique_lock lock(check_mutex_);
-    check_moved_.wait(lock, [&] { return contiguous_.load() - checked() <= backlog; });
-}
 
 int Upload::write(std::span<const std::uint8_t> data, std::uint64_t offset) {
     const std::uint64_t end = offset + data.size();
@@ -164,6 +48,7 @@ int Upload::write(std::span<const std::uint8_t> data, std::uint64_t offset) {
         if (n != static_cast<ssize_t>(overlap) || std::memcmp(old.data(), data.data(), overlap))
             rescan_ = true;
     }
+    const auto copy_start = WriteWaits::Clock::now();
     std::size_t done = 0;
     while (done < data.size()) {
         ssize_t n = ::pwrite(fd_.get(), data.data() + done, data.size() - done,
@@ -175,24 +60,26 @@ int Upload::write(std::span<const std::uint8_t> data, std::uint64_t offset) {
         }
         done += static_cast<std::size_t>(n);
     }
+    WriteWaits::add(waits.pwrite_ms, copy_start);
     size_ = std::max(size_, end);
     if (!rescan_) {
         std::uint64_t contiguous = contiguous_.load();
         if (offset <= contiguous && end > contiguous) {
             // Bytes the check has not seen, in order, and no thread to read them back: check
             // them from the request's own buffer now (a small upload, or its first MiB).
-            if (!check_thread_.joinable() && fed_.load() == contiguous && contiguous < kCheckInLine)
+            if (!check_thread_.joinable() && fed_.load() == contiguous &&
+                contiguous < kCheckInLine) {
+                const auto start = WriteWaits::Clock::now();
                 feed(data.subspan(contiguous - offset), end);
+                WriteWaits::add(waits.inline_ms, start);
+            }
             contiguous = end;
             while (!ahead_.empty() && ahead_.begin()->first <= contiguous) {
                 contiguous = std::max(contiguous, ahead_.begin()->second);
                 ahead_.erase(ahead_.begin());
             }
-            {
-                std::lock_guard lock(check_mutex_);
-                contiguous_ = contiguous;
-            }
-            check_moved_.notify_all();
+            contiguous_ = contiguous;
+            tell_followers();
         } else if (offset > contiguous) {
             auto& slot = ahead_[offset];
             slot = std::max(slot, end);
@@ -202,7 +89,9 @@ int Upload::write(std::span<const std::uint8_t> data, std::uint64_t offset) {
             }
         }
         if (contiguous_.load() > kCheckInLine) start_threads();
+        const auto start = WriteWaits::Clock::now();
         catch_up(kMaxBacklog);
+        WriteWaits::add(waits.backlog_ms, start);
     }
     start_writeback();
     return 0;
@@ -212,8 +101,10 @@ int Upload::truncate(std::uint64_t size) {
     if (size > judge_.limits().max_bundle_size) return EFBIG;
     if (size == 0) {  // nothing is left to check: start over (an O_TRUNC open of a partial)
         stop_threads();
+        durable_.stop();
         if (::ftruncate(fd_.get(), 0) != 0) return errno;
-        size_ = writeback_started_ = durable_ = resume_at_ = 0;
+        durable_.reset(0);
+        size_ = writeback_started_ = durability_requested_ = resume_at_ = 0;
         ahead_.clear();
         reset_check();
         return 0;
@@ -225,16 +116,6 @@ int Upload::truncate(std::uint64_t size) {
     return 0;
 }
 
-bool Upload::feed_from_file(std::uint64_t from, std::uint64_t to) {
-    return read_range(fd_.get(), from, to, read_error_,
-                      [&](auto bytes, std::uint64_t end) { feed(bytes, end); });
-}
-
-void Upload::feed(std::span<const std::uint8_t> bytes, std::uint64_t end) {
-    if (!check_->validator.feed(bytes)) content_refused_ = true;
-    fed_ = end;
-}
-
 void Upload::start_writeback() {
     while (size_ >= writeback_started_ + kWindow) {
         ::sync_file_range(fd_.get(), static_cast<off_t>(writeback_started_), kWindow,
@@ -242,13 +123,24 @@ void Upload::start_writeback() {
         writeback_started_ += kWindow;
         if (writeback_started_ > kLag) {
             // Older than kLag: wait until it is on disk before taking more from this writer.
+            const std::uint64_t old = writeback_started_ - kLag - kWindow;
+            const auto start = WriteWaits::Clock::now();
             ::sync_file_range(
-                fd_.get(), static_cast<off_t>(writeback_started_ - kLag - kWindow), kWindow,
+                fd_.get(), static_cast<off_t>(old), kWindow,
                 SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+            WriteWaits::add(waits.writeback_ms, start);
+            // On disk and read back by the check and the hash: nobody needs those pages now.
+            // Dropping them keeps an upload's page-cache footprint at about kLag whatever its
+            // size, and the next pages it writes reuse warm memory: on this host a copy into a
+            // page the guest has not touched lately costs many times a normal one (a 1 GiB
+            // upload's copies took 3.5 s instead of 0.25 s once ~12 GB of bundles sat in the
+            // cache; docs/store.md).
+            if (!rescan_ && checked() >= old + kWindow)
+                ::posix_fadvise(fd_.get(), static_cast<off_t>(old), kWindow, POSIX_FADV_DONTNEED);
         }
-        if (writeback_started_ >= durable_ + kDurableStep && ::fdatasync(fd_.get()) == 0) {
-            durable_ = writeback_started_;
-            record_durable();
+        if (writeback_started_ >= durability_requested_ + kDurableStep) {
+            durable_.request(writeback_started_);  // behind the writer: it does not wait
+            durability_requested_ = writeback_started_;
         }
     }
 }

@@ -18,7 +18,9 @@
 #include <thread>
 
 #include "dropgate/base/unique_fd.hpp"
+#include "durable_follower.hpp"
 #include "judge.hpp"
+#include "write_waits.hpp"
 
 namespace dropgate::fs {
 
@@ -98,6 +100,7 @@ class Upload {
     bool judged = false;
     std::chrono::steady_clock::time_point close_seen{};  // the flush that asked for the verdict
     double judge_seconds = 0;  // finishing the check at close (should be ~0: it streamed)
+    WriteWaits waits;          // where the writer's time went
     int write_error = 0;       // first failed write (ENOSPC, EIO): the upload cannot be accepted
     std::chrono::steady_clock::time_point held_since{};
     std::chrono::steady_clock::time_point partial_since{};
@@ -125,10 +128,14 @@ class Upload {
     // The same, but with no check thread (a small upload) feeds the check in line instead.
     void catch_up(std::uint64_t backlog);
     void start_writeback();
-    void start_threads();   // the check (and hash) threads, when the upload has outgrown in-line
-    void stop_threads();    // joins them; their state stays for the next session or the verdict
-    void reset_check();     // a fresh check of the file's [0, size_) from the start
-    void record_durable();  // durable_ in its xattr, for a restart (contract::xattr::kDurable)
+    void start_threads();  // the check (and hash) threads, when the upload has outgrown in-line
+    void stop_threads();   // joins them; their state stays for the next session or the verdict
+    void reset_check();    // a fresh check of the file's [0, size_) from the start
+    // How the writer and the followers wake each other (upload_followers.cpp).
+    bool worth_waking(std::uint64_t position) const;
+    bool wait_for_data(std::stop_token& stop, const std::atomic<std::uint64_t>& position);
+    void tell_writer();
+    void tell_followers();
 
     Judge& judge_;
     UniqueFd fd_;
@@ -136,13 +143,17 @@ class Upload {
     std::uint64_t size_ = 0;               // highest byte written
     std::map<std::uint64_t, std::uint64_t> ahead_;  // written ranges beyond contiguous_
     bool rescan_ = false;  // validated bytes were changed: re-read the whole file at close
-    std::uint64_t writeback_started_ = 0;  // writeback started for [0, writeback_started_)
-    std::uint64_t durable_ = 0;            // fdatasync'ed through here
-    std::uint64_t resume_at_ = 0;          // where the current session had to continue
-    bool misplaced_ = false;               // a write of this session was refused as misplaced
+    std::uint64_t writeback_started_ = 0;     // writeback started for [0, writeback_started_)
+    std::uint64_t durability_requested_ = 0;  // fdatasync asked for through here
+    std::uint64_t resume_at_ = 0;             // where the current session had to continue
+    bool misplaced_ = false;                  // a write of this session was refused as misplaced
 
     std::mutex check_mutex_;
-    std::condition_variable_any check_moved_;
+    std::condition_variable_any data_ready_;  // writer -> followers: more is written
+    std::condition_variable progress_;        // followers -> writer: the backlog shrank
+    std::atomic<int> followers_asleep_{0};
+    std::atomic<bool> writer_waiting_{false};
+    std::atomic<bool> draining_{false};         // someone waits for the followers to finish
     std::atomic<std::uint64_t> contiguous_{0};  // [0, contiguous_) is written
     std::atomic<std::uint64_t> fed_{0};         // [0, fed_) went to the check
     std::atomic<int> read_error_{0};
@@ -153,6 +164,7 @@ class Upload {
     std::jthread hash_thread_;   // started (by the check thread) after sha_ holds the state
     std::jthread check_thread_;  // started by write() once the upload outgrows kCheckInLine
     std::jthread sync_thread_;   // the close-time fsync; joined (destroyed) before fd_
+    DurableFollower durable_{fd_.get()};  // the periodic fdatasync; destroyed before fd_
     bool sync_started_ = false;
     bool synced_in_line_ = false;
     int sync_error_ = 0;  // its result, read after the join

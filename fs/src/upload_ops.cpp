@@ -67,6 +67,7 @@ void StoreFs::create(fuse_req_t req, fuse_ino_t parent_ino, const char* name, fu
     stat_inode(*inode, &entry.attr);
     fi->fh = reinterpret_cast<std::uint64_t>(handle.release());
     fi->keep_cache = 0;
+    fi->direct_io = 1;  // no page cache of the mount's own: see open()
     log::debug("upload_started", {{"upload_id", id}, {"customer", customer}, {"path", path}});
     fuse_reply_create(req, &entry, fi);
 }
@@ -96,6 +97,10 @@ void StoreFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         handle->upload = upload;
         handle->session = upload->session.load();
         fi->keep_cache = 0;
+        // An upload's bytes go straight from the writer's buffer into the request: no copy
+        // into a page cache of the mount's own that nobody reads (a gigabyte of it per upload,
+        // which on this host also means a gigabyte of cold pages to fault in: docs/store.md).
+        fi->direct_io = 1;
     } else if (inode.kind == Inode::Kind::bundle || inode.kind == Inode::Kind::upload) {
         if (writing) return (void)fuse_reply_err(req, settings_.read_only ? EROFS : EEXIST);
         handle->fd.reset(::openat(backing_.bundles(), inode.rel().c_str(), O_RDONLY | O_CLOEXEC));

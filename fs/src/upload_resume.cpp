@@ -19,27 +19,10 @@ Upload::Upload(std::string id_, std::string customer_, std::string path_, Unique
     : Upload(std::move(id_), std::move(customer_), std::move(path_), 0, std::move(fd), judge) {
     state = State::partial;
     partial_since = std::chrono::steady_clock::now();
-    size_ = durable_ = resume_at_ = staged;
-    writeback_started_ = staged;  // nothing older needs writeback: it is durable already
-    contiguous_ = staged;         // written in an earlier life; fed_ = 0: read back on resume
-}
-
-void Upload::start_threads() {
-    if (check_thread_.joinable()) return;
-    // Resumed after a suspension, the hash may already live apart from the check: it needs its
-    // thread too. (Otherwise the check thread starts that thread itself, past kHashApartAt; both
-    // are down only before the first start or after stop_threads, so they never race here.)
-    if (hashing_apart_.load() && !hash_thread_.joinable())
-        hash_thread_ = std::jthread([this](std::stop_token stop) { hash_loop(stop); });
-    check_thread_ = std::jthread([this](std::stop_token stop) { check_loop(stop); });
-}
-
-void Upload::stop_threads() {
-    for (std::jthread* thread : {&check_thread_, &hash_thread_}) {
-        if (!thread->joinable()) continue;
-        thread->request_stop();
-        thread->join();
-    }
+    size_ = resume_at_ = staged;
+    writeback_started_ = durability_requested_ = staged;  // durable already: kept at the restart
+    durable_.synced(staged);
+    contiguous_ = staged;  // written in an earlier life; fed_ = 0: read back on resume
 }
 
 void Upload::reset_check() {
@@ -49,18 +32,13 @@ void Upload::reset_check() {
     hashing_apart_ = false;
     content_refused_ = false;
     rescan_ = false;
-    std::lock_guard lock(check_mutex_);
     contiguous_ = size_;
-}
-
-void Upload::record_durable() {
-    std::string text = std::to_string(durable_);
-    ::fsetxattr(fd_.get(), contract::xattr::kDurable, text.data(), text.size(), 0);  // best effort
 }
 
 std::uint64_t Upload::suspend() {
     catch_up(0);  // everything written in order is checked and hashed
     stop_threads();
+    durable_.stop();
     if (rescan_) {
         // Checked bytes were changed: the check starts over from the file when resumed.
         reset_check();
@@ -70,11 +48,9 @@ std::uint64_t Upload::suspend() {
         ::ftruncate(fd_.get(), static_cast<off_t>(size_));
     }
     ahead_.clear();
-    if (::fsync(fd_.get()) == 0) {
-        durable_ = size_;
-        record_durable();
-    }
-    writeback_started_ = size_;
+    durable_.reset(size_);
+    if (::fsync(fd_.get()) == 0) durable_.synced(size_);
+    writeback_started_ = durability_requested_ = size_;
     resume_at_ = size_;
     misplaced_ = false;
     partial_since = std::chrono::steady_clock::now();
