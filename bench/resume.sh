@@ -35,15 +35,23 @@ start_serve "$DROPGATE" "$WORK/dg/dropgate.toml" "$WORK/dg.log"
 declare -A PORT=([dropgate]=$DG_PORT [openssh]=$SSHD_PORT)
 declare -A USER=([dropgate]=acme [openssh]=root)
 declare -A RDIR=([dropgate]=/ [openssh]=$WORK/sshd_up/)
-# Bytes the server holds of an upload so far (dropgate: its staging file, the only one then;
-# openssh: the file). One stat per poll: polling must not slow the upload it measures.
-held() {
-    local f
-    case "$1" in
-        dropgate) f=$(echo "$WORK"/dg/data/.staging/*) ;;
-        openssh) f=$WORK/sshd_up/$2 ;;
-    esac
-    stat -c %s "$f" 2>/dev/null || echo 0
+# wait_bytes GLOB BYTES: returns once the files GLOB matches hold BYTES more than when it was
+# called (new files included). One python process polls with stat(2): a fork per poll costs
+# milliseconds of CPU on this host and slowed the upload it measured by a fifth.
+wait_bytes() {
+    python3 - "$1" "$2" <<'PY'
+import glob, os, sys, time
+pattern, want = sys.argv[1], int(sys.argv[2])
+def total():
+    n = 0
+    for f in glob.glob(pattern):
+        try: n += os.stat(f).st_size
+        except OSError: pass
+    return n
+start = total()
+while total() - start < want:
+    time.sleep(0.01)
+PY
 }
 sftp_cmd() {  # SERVER COMMAND
     echo "$2" | sftp "${SFTP_OPTS[@]}" -P "${PORT[$1]}" -b - "${USER[$1]}@127.0.0.1" > /dev/null
@@ -61,7 +69,8 @@ for run in $(seq "$RUNS"); do
         start=$(now)
         sftp_cmd "$s" "put $BIG ${RDIR[$s]}$name" &
         client=$!
-        while [ "$(held "$s" "$name")" -lt $((SIZE / 2)) ]; do sleep 0.02; done
+        if [ $s = dropgate ]; then glob="$WORK/dg/data/.staging/*"; else glob="$WORK/sshd_up/$name"; fi
+        wait_bytes "$glob" $((SIZE / 2))
         pkill -9 -P "$client" sftp 2>/dev/null || true; wait "$client" 2>/dev/null || true
         cut_at=$(now)
         sleep 1  # the server notices the client is gone (dropgate: the upload becomes partial)
@@ -79,7 +88,6 @@ done
 # --- (b) resuming OPEN -> first acknowledged write, 512 MiB staged ----------------------------
 PREFIX=$((512 << 20))
 MNT=$WORK/dg/store/acme
-staged_total() { du -bc "$WORK"/dg/data/.staging/* 2>/dev/null | tail -1 | cut -f1; }
 local_partial() {  # NAME: a local writer killed after PREFIX bytes (the store keeps them)
     python3 - "$BIG" "$MNT/$1" $PREFIX <<'EOF' || true  # it ends with SIGKILL, on purpose
 import os, signal, sys
@@ -93,11 +101,9 @@ os.kill(os.getpid(), signal.SIGKILL)
 EOF
 }
 sftp_partial() {  # NAME: an sftp put cut once PREFIX bytes are staged
-    local before client
-    before=$(staged_total)
     sftp_cmd dropgate "put $BIG /$1" &
-    client=$!
-    while [ $(($(staged_total) - before)) -lt $PREFIX ]; do sleep 0.01; done
+    local client=$!
+    wait_bytes "$WORK/dg/data/.staging/*" $PREFIX
     pkill -9 -P "$client" sftp 2>/dev/null || true; wait "$client" 2>/dev/null || true
     sleep 1
 }
