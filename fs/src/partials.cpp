@@ -2,6 +2,9 @@
 // ends without a verdict becomes partial, its owner resumes it by opening it for writing, and
 // the uploads that waited too long — held temp names, partials past the resume window — are
 // discarded. What the store keeps of a partial across its own restart: store_fs.hpp recover().
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cerrno>
 
 #include "dropgate/base/log.hpp"
@@ -69,6 +72,33 @@ void StoreFs::discard_expired(std::chrono::seconds hold_age) {
                            ? "held under a temporary name and not renamed in time"
                            : "not resumed within resume_window");
     }
+}
+
+void StoreFs::warm_partials(std::stop_token stop) {
+    // Steps, not one read per upload: a resumption or the expiry reaper waits at most one step
+    // for the upload's lock, and a stop is honoured within one step.
+    constexpr std::uint64_t kStep = 64ull << 20;
+    // Live uploads come first: the check threads it starts inherit this thread's nice value.
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+    std::vector<std::shared_ptr<Upload>> partials;
+    {
+        std::lock_guard lock(table_mutex_);
+        for (auto& [upload, inode] : live_)
+            if (upload->state.load() == Upload::State::partial) partials.push_back(inode->upload());
+    }
+    const auto start = std::chrono::steady_clock::now();
+    for (auto& upload : partials) {
+        while (!stop.stop_requested()) {
+            std::lock_guard lock(upload->mutex);
+            if (upload->warm_step(kStep)) break;
+        }
+    }
+    if (!partials.empty() && !stop.stop_requested())
+        log::info(
+            "partials_warm",
+            {{"partials", partials.size()},
+             {"seconds",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}});
 }
 
 void StoreFs::abandon_all(const std::string& reason) {

@@ -194,8 +194,11 @@ int run(const config::Config& config, const MountSettings& settings) {
     int status;
     {
         std::optional<ExpiryReaper> reaper;
-        if (!settings.read_only)
+        std::jthread warmer;  // after fuse_daemonize: a fork keeps only the calling thread
+        if (!settings.read_only) {
             reaper.emplace(fs, settings.hold_timeout, config.store.resume_window);
+            warmer = std::jthread([&fs](std::stop_token stop) { fs.warm_partials(stop); });
+        }
         fuse_loop_config loop{};
         loop.clone_fd = 0;
         loop.max_idle_threads = settings.max_idle_threads;

@@ -70,10 +70,15 @@ class StoreFs {
     // is known durable), partial rows whose data is gone become aborted, and bundles without a
     // row are indexed (Backing::recover_bundles).
     void recover();
+    // After recover(), in the background: reads the recovered partials' staged bytes back into
+    // their checks one at a time, so resuming one after a restart answers its first write as
+    // fast as before the restart. Returns when all are read or `stop` is requested.
+    void warm_partials(std::stop_token stop);
     // Held temp-suffix uploads older than `age`, and partials older than the resume window,
     // are discarded as aborted.
     void discard_expired(std::chrono::seconds hold_age);
-    // At shutdown: every upload still in progress is recorded aborted and removed.
+    // At shutdown: an upload still being written becomes partial (resumable after the restart);
+    // a held one is recorded aborted and removed.
     void abandon_all(const std::string& reason);
 
     static fuse_lowlevel_ops operations();

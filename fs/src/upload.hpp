@@ -78,6 +78,11 @@ class Upload {
     std::uint64_t suspend();
     // Its owner opens it for writing again: `writer` continues it at exactly resume_at().
     void resume(pid_t writer);
+    // A partial found at start-up has a fresh check: this reads up to `step` more of its staged
+    // bytes back into it, so a resumption finds the check where the bytes end instead of
+    // re-reading them while its client waits. True once nothing is left to read (or the upload
+    // is no longer partial: a resumed writer owns the threads then).
+    bool warm_step(std::uint64_t step);
     // Where a resumed upload continues (0 for one that never broke). A write below it, or a
     // first write anywhere else, is refused with EINVAL and changes nothing.
     std::uint64_t resume_at() const { return resume_at_; }

@@ -1,7 +1,8 @@
 // An upload interrupted without its verdict, kept for resume (spec §4 "Resume"), and the check
 // machinery that lets it stop and go on: the validator's state is kept in memory while the
 // upload is partial, so a resumption continues where the check was (no re-read); only a
-// partial found at start-up has its staged bytes read back, once, when it is resumed.
+// partial found at start-up has its staged bytes read back, once: in the background after the
+// start (warm_step), or by its resumption if that comes first.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -58,12 +59,31 @@ std::uint64_t Upload::suspend() {
 }
 
 void Upload::resume(pid_t new_writer) {
+    // Warming threads run at the warmer's low priority: the writer's first write starts its own.
+    stop_threads();
     writer = new_writer;
     ++session;
     tag_aborted = false;  // that was the last session's client; the new one tags for itself
     misplaced_ = false;
     resume_at_ = size_;
     state = State::writing;
+}
+
+bool Upload::warm_step(std::uint64_t step) {
+    const State now = state.load();
+    if (now == State::writing) return true;  // resumed meanwhile: its writer drives the check
+    if (now != State::partial || read_error_.load()) {
+        stop_threads();
+        return true;
+    }
+    const std::uint64_t left = contiguous_.load() - checked();
+    if (left > 0) {
+        start_threads();
+        wait_for_check(left > step ? left - step : 0);
+    }
+    if (contiguous_.load() > checked()) return false;
+    stop_threads();
+    return true;
 }
 
 }  // namespace dropgate::fs
