@@ -136,15 +136,39 @@ Metrics read_metrics(const toml::table* table, const std::string& file) {
     return metrics;
 }
 
+std::optional<Http> read_http(const toml::table* table, const std::string& file,
+                              const std::filesystem::path& base) {
+    if (!table) return std::nullopt;
+    TableReader reader(file, "http", table, line_of(table));
+    Http http;
+    http.listen = read_endpoints(reader, "listen");
+    if (http.listen.empty()) reader.fail("listen", "missing (e.g. \"0.0.0.0:8443\")");
+    http.plain = reader.boolean("plain").value_or(false);
+    auto cert = reader.path("tls_cert", base), key = reader.path("tls_key", base);
+    if (!http.plain && !cert)
+        reader.fail("tls_cert",
+                    "missing (a PEM certificate; `dropgate init` makes a "
+                    "self-signed one), or set plain = true for plain HTTP");
+    if (!http.plain && !key) reader.fail("tls_key", "missing (the certificate's PEM private key)");
+    if (http.plain && (cert || key))
+        reader.fail(cert ? "tls_cert" : "tls_key", "set with plain = true: choose one");
+    http.tls_cert = cert.value_or("");
+    http.tls_key = key.value_or("");
+    http.max_connections = static_cast<std::uint32_t>(
+        reader.integer("max_connections", 1, 1'000'000).value_or(http.max_connections));
+    reader.finish();
+    return http;
+}
+
 void check_sections(const toml::table& root, const std::string& file) {
-    static const std::set<std::string, std::less<>> known{"server", "store", "index", "metrics",
-                                                          "user"};
+    static const std::set<std::string, std::less<>> known{"server",  "store", "index",
+                                                          "metrics", "http",  "user"};
     for (const auto& [key, value] : root) {
         if (known.count(key.str())) continue;
         throw ConfigError(file + ":" + std::to_string(key.source().begin.line) + ": " +
                           std::string(key.str()) +
-                          ": unknown section (expected [server], [store], [index], [metrics] "
-                          "or [[user]])");
+                          ": unknown section (expected [server], [store], [index], [metrics], "
+                          "[http] or [[user]])");
     }
 }
 
@@ -173,6 +197,7 @@ Config load(const std::filesystem::path& file) {
     config.store = read_store(section(root, name, "store"), name, base);
     config.index = read_index(section(root, name, "index"), name, base, config.store);
     config.metrics = read_metrics(section(root, name, "metrics"), name);
+    config.http = read_http(section(root, name, "http"), name, base);
     config.users = detail::read_users(root, name, base);
     return config;
 }

@@ -49,6 +49,13 @@ std::optional<std::string> TableReader::string(std::string_view key) {
     return n->as_string()->get();
 }
 
+std::optional<bool> TableReader::boolean(std::string_view key) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    if (!n->is_boolean()) type_error(key, "true or false");
+    return n->as_boolean()->get();
+}
+
 std::optional<std::int64_t> TableReader::integer(std::string_view key, std::int64_t min,
                                                  std::int64_t max) {
     const toml::node* n = node(key);

@@ -30,6 +30,7 @@ class TableReader {
                               const std::string& message) const;
 
     std::optional<std::string> string(std::string_view key);
+    std::optional<bool> boolean(std::string_view key);
     std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max);
     std::optional<std::vector<std::string>> strings(std::string_view key);
     // A string or an array of strings.

@@ -63,11 +63,26 @@ std::string render(const Config& config) {
     };
     if (config.metrics.listen)
         root.insert("metrics", toml::table{{"listen", config.metrics.listen->to_string()}});
+    if (config.http) {
+        const Http& h = *config.http;
+        toml::array http_listen;
+        for (const auto& endpoint : h.listen) http_listen.push_back(endpoint.to_string());
+        toml::table http{{"listen", http_listen},
+                         {"max_connections", static_cast<std::int64_t>(h.max_connections)}};
+        if (h.plain)
+            http.insert("plain", true);
+        else {
+            http.insert("tls_cert", h.tls_cert.string());
+            http.insert("tls_key", h.tls_key.string());
+        }
+        root.insert("http", std::move(http));
+    }
     toml::array users;
     for (const auto& user : config.users) {
         toml::table entry{{"name", user.name}, {"role", std::string(to_string(user.role))}};
         if (!user.public_keys.empty()) entry.insert("keys", string_array(user.public_keys));
         if (user.password_hash) entry.insert("password", *user.password_hash);
+        if (!user.token_hashes.empty()) entry.insert("tokens", string_array(user.token_hashes));
         users.push_back(std::move(entry));
     }
     root.insert("user", std::move(users));

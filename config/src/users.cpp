@@ -79,9 +79,17 @@ User read_user(const toml::table& table, const std::string& file, std::size_t in
                         "not a plain password");
         user.password_hash = *password;
     }
-    if (user.public_keys.empty() && !user.password_hash)
+    if (auto tokens = reader.strings("tokens")) {
+        for (const auto& token : *tokens)
+            if (!is_token_hash(token))
+                reader.fail("tokens", "expected \"sha256:<64 hex digits>\" as `dropgate token " +
+                                          user.name + "` prints it, not a token itself");
+        user.token_hashes = *tokens;
+    }
+    if (user.public_keys.empty() && !user.password_hash && user.token_hashes.empty())
         reader.fail("name", "user \"" + user.name +
-                                "\" has no way to log in: set authorized_keys, keys or password");
+                                "\" has no way to log in: set authorized_keys, keys, password "
+                                "or tokens");
     reader.finish();
     return user;
 }
@@ -112,6 +120,13 @@ bool is_crypt_hash(const std::string& hash) {
     crypt_data data{};
     const char* out = crypt_rn("probe", hash.c_str(), &data, sizeof data);
     return out && out[0] != '*';
+}
+
+bool is_token_hash(const std::string& text) {
+    constexpr std::string_view kScheme = "sha256:";
+    if (text.size() != kScheme.size() + 64 || text.compare(0, kScheme.size(), kScheme) != 0)
+        return false;
+    return text.find_first_not_of("0123456789abcdef", kScheme.size()) == std::string::npos;
 }
 
 std::vector<User> read_users(const toml::table& root, const std::string& file,

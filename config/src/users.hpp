@@ -22,4 +22,7 @@ std::string public_key_problem(const std::string& line);
 // True if `hash` is a crypt(3) hash libxcrypt can verify against.
 bool is_crypt_hash(const std::string& hash);
 
+// True for "sha256:" followed by 64 lowercase hex digits (a stored API token).
+bool is_token_hash(const std::string& text);
+
 }  // namespace dropgate::config::detail

@@ -31,6 +31,7 @@ class Authenticator {
         std::vector<SshKey> keys;
     };
     const Entry* find(std::string_view user) const;
+    const config::Config* config_;
     std::vector<Entry> entries_;
 };
 

@@ -11,11 +11,11 @@
 #include <system_error>
 
 #include "attrs.hpp"
+#include "dropgate/index/verdicts.hpp"
 #include "dropgate/base/log.hpp"
 #include "dropgate/contract/names.hpp"
 #include "dropgate/contract/refusals.hpp"
 #include "dropgate/contract/states.hpp"
-#include "refusal.hpp"
 #include "sftp_server.hpp"
 
 namespace dropgate::gateway {
@@ -171,7 +171,7 @@ void SftpServer::on_rename(std::uint32_t id, Reader& in) {
 void SftpServer::rename_failed(const std::string& from, int err) {
     const ClosedUpload* closed = err == ENOENT ? closed_.find(from) : nullptr;
     if (!closed) throw std::system_error(err, std::generic_category(), from);
-    auto refusal = recorded_refusal(ctx_.config->index.database, closed->upload_id, closed->error);
+    auto refusal = index::recorded_refusal(ctx_.config->index.database, closed->upload_id, closed->error);
     if (!refusal) throw std::system_error(err, std::generic_category(), from);
     std::string message = from + " refused: " + refusal->reason;
     transport_.write_stderr("dropgate: " + message + "\n");

@@ -9,9 +9,9 @@
 #include <system_error>
 
 #include "attrs.hpp"
+#include "dropgate/index/verdicts.hpp"
 #include "dropgate/base/log.hpp"
 #include "dropgate/contract/xattrs.hpp"
-#include "refusal.hpp"
 
 namespace dropgate::gateway {
 
@@ -271,7 +271,7 @@ void SftpServer::on_init(std::uint32_t version, Reader&) {
 }
 
 std::string SftpServer::reason_for(const OpenFile& file, int err) const {
-    return refusal_reason(ctx_.config->index.database, file.upload_id, err);
+    return index::refusal_reason(ctx_.config->index.database, file.upload_id, err);
 }
 
 // A client that vanished without CLOSE: flush what it sent, tag the file (user.dropgate.aborted:

@@ -197,6 +197,22 @@ TEST_CASE("every kind of config mistake names the file, the line and the key") {
         {"zero limit", std::string(kStore) + "max_compression_ratio = 0\n" + customer(),
          file + ":4: store.max_compression_ratio: must be between 1 and"},
         {"no users", std::string(kStore), file + ": user: no [[user]] defined"},
+        {"a token instead of its hash",
+         std::string(kStore) + "[[user]]\nname = \"acme\"\nrole = \"customer\"\ntokens = "
+                               "[\"dg_abc\"]\n",
+         file + ":7: user[0].tokens: expected \"sha256:<64 hex digits>\""},
+        {"http without a certificate",
+         std::string(kStore) + "[http]\nlisten = \"0.0.0.0:8443\"\n" + customer(),
+         file + ":4: http.tls_cert: missing"},
+        {"http plain and tls at once",
+         std::string(kStore) +
+             "[http]\nlisten = \"0.0.0.0:8443\"\nplain = true\ntls_cert = "
+             "\"c.pem\"\n" +
+             customer(),
+         file + ":7: http.tls_cert: set with plain = true"},
+        {"http plain not a bool",
+         std::string(kStore) + "[http]\nlisten = \"0.0.0.0:8443\"\nplain = \"yes\"\n" + customer(),
+         file + ":6: http.plain: expected true or false"},
     };
     for (const auto& c : cases) {
         INFO(c.what);
@@ -262,4 +278,31 @@ TEST_CASE("a rendered config loads back to the same values") {
     CHECK(again.store.max_bundle_size == 1536ull << 20);
     CHECK(again.index.database == config.index.database);
     CHECK(again.users.at(0).public_keys == config.users.at(0).public_keys);
+}
+
+TEST_CASE("tokens are stored as hashes and checked against them; passwords by crypt") {
+    TempDir dir;
+    auto made = dropgate::config::new_token();
+    CHECK(made.token.rfind("dg_", 0) == 0);
+    CHECK(made.token.size() == 3 + 43);  // 256 bits in base64url
+    CHECK(made.hash == dropgate::config::token_hash(made.token));
+    CHECK(made.hash.find(made.token) == std::string::npos);
+    auto other = dropgate::config::new_token();
+    CHECK(other.token != made.token);
+    write_file(dir / "dropgate.toml",
+               std::string(kStore) +
+                   "[http]\nlisten = \"127.0.0.1:8443\"\nplain = true\n"
+                   "[[user]]\nname = \"acme\"\nrole = \"customer\"\ntokens = [\"" +
+                   made.hash + "\"]\n");
+    auto config = load(dir / "dropgate.toml");
+    REQUIRE(config.http);
+    CHECK(config.http->plain);
+    CHECK(dropgate::config::check_token(config, made.token) == &config.users.at(0));
+    CHECK(dropgate::config::check_token(config, other.token) == nullptr);
+    CHECK(dropgate::config::check_token(config, made.hash) == nullptr);
+    CHECK(dropgate::config::check_password(config, "acme", made.token) == nullptr);
+    write_file(dir / "rendered.toml", render(config));
+    auto again = load(dir / "rendered.toml");
+    CHECK(again.users.at(0).token_hashes == config.users.at(0).token_hashes);
+    CHECK(again.http->listen.at(0).to_string() == "127.0.0.1:8443");
 }

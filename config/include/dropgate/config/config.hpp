@@ -35,6 +35,8 @@ struct User {
     // gathered from `authorized_keys` (file) and `keys` (inline); already checked to parse.
     std::vector<std::string> public_keys;
     std::optional<std::string> password_hash;  // crypt(3) hash, e.g. "$6$salt$..."
+    // HTTP API tokens, stored hashed: "sha256:<64 hex digits>" (from `dropgate token USER`).
+    std::vector<std::string> token_hashes;
 };
 
 struct Server {
@@ -63,6 +65,15 @@ struct Index {
     std::filesystem::path database;  // absolute
 };
 
+// The HTTPS front end (spec §11); absent section: no HTTP front end.
+struct Http {
+    std::vector<Endpoint> listen;    // at least one
+    std::filesystem::path tls_cert;  // absolute; PEM certificate chain
+    std::filesystem::path tls_key;   // absolute; PEM private key
+    bool plain = false;              // serve plain HTTP, no TLS: only when set explicitly
+    std::uint32_t max_connections = 20000;
+};
+
 struct Metrics {
     std::optional<Endpoint> listen;  // absent: metrics disabled
 };
@@ -73,6 +84,7 @@ struct Config {
     Store store;
     Index index;
     Metrics metrics;
+    std::optional<Http> http;
     std::vector<User> users;
 
     const User* find_user(std::string_view name) const;
@@ -92,6 +104,20 @@ Endpoint parse_endpoint(std::string_view text);
 
 // A customer/user name usable as one path component: [a-z0-9][a-z0-9._-]{0,63}, not "." / "..".
 bool is_safe_name(std::string_view name);
+
+// The user if `password` matches their crypt(3) hash; takes about as long for an unknown user
+// or one without a password (a dummy hash is checked).
+const User* check_password(const Config& config, std::string_view user, std::string_view password);
+// The user one of whose `tokens` is the SHA-256 of `token`, or null.
+const User* check_token(const Config& config, std::string_view token);
+// "sha256:<hex>" of a token: what the config stores.
+std::string token_hash(std::string_view token);
+// A new API token ("dg_" + 256 random bits in base64url) and its stored hash.
+struct NewToken {
+    std::string token;
+    std::string hash;
+};
+NewToken new_token();
 
 // Renders a config back as TOML with every value resolved (used by `dropgate check`).
 std::string render(const Config& config);
