@@ -42,6 +42,8 @@ void add_verify(CLI::App& app);
 void add_store(CLI::App& app);
 void add_mount(CLI::App& app);
 void add_gateway(CLI::App& app);
+void add_http(CLI::App& app);
+void add_token(CLI::App& app);
 void add_serve(CLI::App& app);
 
 }  // namespace dropgate::cli

@@ -10,6 +10,7 @@
 #include "command.hpp"
 #include "dropgate/base/ssh_keys.hpp"
 #include "dropgate/config/config.hpp"
+#include "dropgate/http/self_signed.hpp"
 
 namespace dropgate::cli {
 
@@ -46,12 +47,21 @@ database = "data/index.sqlite3" # SQLite index of every upload and member (docs/
 [metrics]
 listen = "127.0.0.1:9464"        # Prometheus /metrics and /healthz; remove the section to disable
 
+[http]
+# The HTTPS front end: PUT /upload/<name>, tus uploads at /files/, the web page at /.
+# init made a self-signed certificate for localhost; put a real one here for customers.
+listen = ["127.0.0.1:8443"]
+tls_cert = "keys/http_cert.pem"
+tls_key = "keys/http_key.pem"
+# plain = true                     # plain HTTP instead (no tls_cert/tls_key): behind a TLS proxy only
+
 # One [[user]] per account. role = "customer" uploads into its own folder;
 # role = "support" sees every customer's bundles, read-only.
 [[user]]
 name = "acme"
 role = "customer"
 authorized_keys = "keys/acme_ed25519.pub"   # OpenSSH format, one key per line
+tokens = ["@ACME_TOKEN_HASH@"]   # HTTP API tokens, hashed: `dropgate token acme` makes one
 # keys = ["ssh-ed25519 AAAA... laptop"]     # or inline
 # password = "$6$..."                        # optional: output of `dropgate passwd`
 
@@ -89,7 +99,8 @@ void add_init(CLI::App& app) {
         const std::filesystem::path keys = root / "keys";
         for (const auto& existing :
              {config_file, keys / "ssh_host_ed25519_key", keys / "acme_ed25519",
-              keys / "support_ed25519", root / "known_hosts"}) {
+              keys / "support_ed25519", root / "known_hosts", keys / "http_cert.pem",
+              keys / "http_key.pem", keys / "acme.token"}) {
             if (std::filesystem::exists(existing))
                 throw UserError(existing.string() +
                                 " already exists; init never overwrites (choose another DIR)");
@@ -103,9 +114,22 @@ void add_init(CLI::App& app) {
             generate_ed25519_key(keys / "ssh_host_ed25519_key", "dropgate-host");
         generate_ed25519_key(keys / "acme_ed25519", "acme@dropgate-demo");
         generate_ed25519_key(keys / "support_ed25519", "support@dropgate-demo");
+        http::write_self_signed(keys / "http_cert.pem", keys / "http_key.pem");
+        // The demo customer's API token: its hash goes into the config, the token into a file
+        // only root reads, so the README's curl line works as typed.
+        const auto token = config::new_token();
         {
+            std::ofstream out(keys / "acme.token", std::ios::trunc);
+            out << token.token << "\n";
+            if (!out) throw std::runtime_error("cannot write " + (keys / "acme.token").string());
+            ::chmod((keys / "acme.token").c_str(), 0600);
+        }
+        {
+            std::string text = kExampleConfig;
+            const std::string marker = "@ACME_TOKEN_HASH@";
+            text.replace(text.find(marker), marker.size(), token.hash);
             std::ofstream out(config_file, std::ios::trunc);
-            out << kExampleConfig;
+            out << text;
             if (!out) throw std::runtime_error("cannot write " + config_file.string());
         }
         const auto config = config::load(config_file);  // what init writes must load
@@ -124,7 +148,14 @@ void add_init(CLI::App& app) {
                   << known_hosts.string() << ")\n"
                   << "  start:     dropgate serve -c " << config_file.string() << "\n"
                   << "  upload:    " << client << "/acme_ed25519 acme@localhost\n"
-                  << "  support:   " << client << "/support_ed25519 support@localhost\n";
+                  << "  support:   " << client << "/support_ed25519 support@localhost\n"
+                  << "  https:     curl --cacert " << (keys / "http_cert.pem").string()
+                  << " -H \"Authorization: Bearer $(cat " << (keys / "acme.token").string()
+                  << ")\" -T bundle.tgz https://localhost:" << config.http->listen.front().port
+                  << "/upload/bundle.tgz\n"
+                  << "  web page:  https://localhost:" << config.http->listen.front().port
+                  << "/ (log in as acme with the token in " << (keys / "acme.token").string()
+                  << ")\n";
     });
 }
 

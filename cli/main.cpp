@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
     add_store(app);
     add_mount(app);
     add_gateway(app);
+    add_http(app);
+    add_token(app);
     add_serve(app);
 
     try {

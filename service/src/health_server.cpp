@@ -20,6 +20,7 @@ HealthServer::HealthServer(const config::Endpoint& endpoint, const std::filesyst
                      std::string problems;
                      if (!health.store_up || !store_mounted(mount)) problems += "store down\n";
                      if (!health.gateway_up) problems += "gateway down\n";
+                     if (health.http_configured && !health.http_up) problems += "http down\n";
                      response.status = problems.empty() ? 200 : 503;
                      response.set_content(problems.empty() ? "ok\n" : problems, "text/plain");
                  });

@@ -1,5 +1,6 @@
 // The operator's HTTP endpoint: Prometheus text at /metrics, and /healthz answering 200 only
-// while the store and the gateway are both up (503 with what is down otherwise).
+// while the store, the gateway and (when configured) the HTTPS front end are up (503 with what is
+// down otherwise).
 #pragma once
 
 #include <atomic>
@@ -17,6 +18,8 @@ namespace dropgate::service {
 struct Health {
     std::atomic<bool> store_up{false};
     std::atomic<bool> gateway_up{false};
+    bool http_configured = false;  // [http]: the HTTPS front end is a part too
+    std::atomic<bool> http_up{false};
 };
 
 class HealthServer {

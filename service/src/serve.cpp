@@ -85,6 +85,26 @@ int serve(const config::Config& config, const ServeOptions& options) {
     }
     health.gateway_up = true;
 
+    // The HTTPS front end, when configured: started like the gateway, once the store is up.
+    std::optional<ChildProcess> http;
+    if (config.http) {
+        health.http_configured = true;
+        http.emplace("http", std::vector<std::string>{"http", "-c", config_file});
+        auto http_listening = [&] {
+            for (const auto& endpoint : config.http->listen)
+                if (!port_listening(endpoint)) return false;
+            return true;
+        };
+        if (!wait_until(*http, signals, options.start_timeout, http_listening, stop_requested)) {
+            http->stop(options.grace_period);
+            gateway.stop(options.grace_period);
+            store.stop(options.grace_period);
+            if (stop_requested) return 0;
+            return fail_start(*http, "the HTTPS front end did not listen");
+        }
+        health.http_up = true;
+    }
+
     std::optional<HealthServer> health_server;
     if (config.metrics.listen)
         health_server.emplace(*config.metrics.listen, config.store.mount, health);
@@ -93,10 +113,12 @@ int serve(const config::Config& config, const ServeOptions& options) {
     std::string addresses;
     for (const auto& endpoint : config.server.listen)
         addresses += (addresses.empty() ? "" : " ") + endpoint.to_string();
-    log::info("service_ready", {{"listen", addresses},
-                                {"mount", config.store.mount.string()},
-                                {"store_pid", store.pid()},
-                                {"gateway_pid", gateway.pid()}});
+    nlohmann::ordered_json ready{{"listen", addresses},
+                                 {"mount", config.store.mount.string()},
+                                 {"store_pid", store.pid()},
+                                 {"gateway_pid", gateway.pid()}};
+    if (http) ready["http_pid"] = http->pid();
+    log::info("service_ready", ready);
 
     // Supervise: a signal to stop, or one part dying, ends the service.
     ChildProcess* died = nullptr;
@@ -108,14 +130,18 @@ int serve(const config::Config& config, const ServeOptions& options) {
             died = &store;
         else if (!gateway.running())
             died = &gateway;
+        else if (http && !http->running())
+            died = &*http;
         health.store_up = store.running();
         health.gateway_up = gateway.running();
+        health.http_up = http && http->running();
     }
 
     sd_notify(0, "STOPPING=1");
     if (died) {
         // The loop's last pass already set the health flags: the dead part reads as down.
         log::error("service_part_died", {{"part", died->name()}, {"how", died->how_it_ended()}});
+        if (http) http->stop(options.grace_period);
         gateway.stop(options.grace_period);
         store.stop(options.grace_period);
         return 1;
@@ -123,8 +149,13 @@ int serve(const config::Config& config, const ServeOptions& options) {
     log::info("service_stopping", {{"grace_period_s", options.grace_period.count()}});
     // The gateway stops accepting and lets running transfers finish; only then may the store
     // unmount, so every close still gets its verdict.
+    // Both front ends drain at once; each lets its running uploads finish.
+    if (http) ::kill(http->pid(), SIGTERM);
     int gateway_status = gateway.stop(options.grace_period + 5s);
     health.gateway_up = false;
+    int http_status = http ? http->stop(options.grace_period + 5s) : 0;
+    health.http_up = false;
+    gateway_status = gateway_status != 0 ? gateway_status : http_status;
     int store_status = store.stop(options.grace_period);
     health.store_up = false;
     log::info("service_stopped",

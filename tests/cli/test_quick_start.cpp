@@ -42,9 +42,11 @@ TEST_CASE("the README's quick start works as typed in a non-interactive shell") 
                tests_dir().parent_path().string() + "/docs' '" + dir.path().string() + "/'")
                 .exit_code == 0);
     REQUIRE(run({dropgate_bin(), "init", (dir / "demo").string()}).exit_code == 0);
-    const std::string port = std::to_string(free_port()), metrics = std::to_string(free_port());
+    const std::string port = std::to_string(free_port()), metrics = std::to_string(free_port()),
+                      https = std::to_string(free_port());
     REQUIRE(sh("cd '" + dir.path().string() + "' && sed -i -e 's/:2222/:" + port +
-               "/' -e 's/:9464/:" + metrics + "/' demo/dropgate.toml demo/known_hosts")
+               "/' -e 's/:9464/:" + metrics + "/' -e 's/:8443/:" + https +
+               "/' demo/dropgate.toml demo/known_hosts")
                 .exit_code == 0);
 
     pid_t serve = ::fork();
@@ -66,6 +68,7 @@ TEST_CASE("the README's quick start works as typed in a non-interactive shell") 
 
     std::string commands = readme_commands();
     commands = std::regex_replace(commands, std::regex("-P 2222"), "-P " + port);
+    commands = std::regex_replace(commands, std::regex("localhost:8443"), "localhost:" + https);
     commands = std::regex_replace(commands, std::regex("build/cli/dropgate"), dropgate_bin());
     auto typed = run({"bash", "-c", "cd '" + dir.path().string() + "' && set -x\n" + commands});
     ::kill(serve, SIGTERM);
@@ -76,4 +79,5 @@ TEST_CASE("the README's quick start works as typed in a non-interactive shell") 
     CHECK_THAT(typed.err, Catch::Contains("dropgate: /bad.tgz refused: not gzip"));
     CHECK_THAT(typed.out, Catch::Contains("hello.tgz") && Catch::Contains("accepted"));
     CHECK_THAT(typed.out, Catch::Contains("docs/customer.md"));  // query members hello.tgz
+    CHECK_THAT(typed.out, Catch::Contains("\"path\":\"web/hello.tgz\""));  // curl over HTTPS
 }

@@ -1,6 +1,7 @@
 // A real `dropgate serve` on loopback ports in a temporary directory, with customers "acme" and
-// "other" and a support user "help", each with a fresh key pair. Stopped (and its mount cleaned up)
-// when the object goes away, even if the test failed.
+// "other" and a support user "help", each with a fresh key pair (and, with the HTTPS front end,
+// an API token made by `dropgate token` and a certificate made by `dropgate init`). Stopped (and
+// its mount cleaned up) when the object goes away, even if the test failed.
 #pragma once
 
 #include <sys/types.h>
@@ -16,7 +17,13 @@ namespace dropgate::test {
 
 class Service {
   public:
+    struct Options {
+        std::string extra_store_config;
+        bool http = false;                // also the HTTPS front end, on http_port()
+        std::string extra_server_config;  // more [server] keys, e.g. login_grace_time = "3s"
+    };
     explicit Service(const std::string& extra_store_config = "");
+    explicit Service(const Options& options);
     ~Service();
 
     // Starts `dropgate serve` and waits for its "service_ready" log line (fails the test if not).
@@ -44,11 +51,18 @@ class Service {
     std::filesystem::path key(const std::string& user) const { return dir_ / ("keys/" + user); }
     int ssh_port() const { return ssh_port_; }
     int metrics_port() const { return metrics_port_; }
+    int http_port() const { return http_port_; }
+    // "https://127.0.0.1:PORT"
+    std::string http_url() const { return "https://127.0.0.1:" + std::to_string(http_port_); }
+    std::filesystem::path http_cert() const { return dir_ / "init/keys/http_cert.pem"; }
+    // The user's API token (made with `dropgate token` when the service was set up).
+    std::string token(const std::string& user) const;
 
   private:
     TempDir dir_;
     int ssh_port_ = 0;
     int metrics_port_ = 0;
+    int http_port_ = 0;
     pid_t pid_ = -1;
 };
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -54,23 +55,49 @@ std::string make_bundle(const std::filesystem::path& file, std::size_t bytes) {
     return sha256_of(file);
 }
 
-Service::Service(const std::string& extra_store_config) {
+Service::Service(const std::string& extra_store_config)
+    : Service(Options{extra_store_config, false, ""}) {}
+
+Service::Service(const Options& options) {
     ssh_port_ = free_port();
     metrics_port_ = free_port();
     std::filesystem::create_directories(dir_ / "keys");
+    std::string http_section;
+    std::map<std::string, std::string> token_lines;
+    if (options.http) {
+        http_port_ = free_port();
+        // The certificate `dropgate init` makes for its demo: the one a new user gets.
+        REQUIRE(run({dropgate_bin(), "init", (dir_ / "init").string()}).exit_code == 0);
+        http_section = "[http]\nlisten = [\"127.0.0.1:" + std::to_string(http_port_) +
+                       "\"]\ntls_cert = \"init/keys/http_cert.pem\"\n"
+                       "tls_key = \"init/keys/http_key.pem\"\n";
+        for (const char* user : {"acme", "help", "other"}) {
+            auto made = run({dropgate_bin(), "token", user});
+            REQUIRE(made.exit_code == 0);
+            write_file(dir_ / "keys" / (std::string(user) + ".token"), made.out);
+            auto start = made.err.find("tokens = ");
+            REQUIRE(start != std::string::npos);
+            token_lines[user] = made.err.substr(start, made.err.find('\n', start) - start) + "\n";
+        }
+    }
     for (const char* user : {"acme", "help", "other"}) make_key_pair(dir_ / "keys" / user, user);
-    write_file(config_file(), "[server]\nlisten = [\"127.0.0.1:" + std::to_string(ssh_port_) +
-                                  "\"]\nidle_timeout = \"5m\"\n"
-                                  "[store]\nroot = \"data\"\nmount = \"store\"\n" +
-                                  extra_store_config + "\n[metrics]\nlisten = \"127.0.0.1:" +
-                                  std::to_string(metrics_port_) +
-                                  "\"\n"
-                                  "[[user]]\nname = \"acme\"\nrole = \"customer\"\n"
-                                  "authorized_keys = \"keys/acme.pub\"\n"
-                                  "[[user]]\nname = \"help\"\nrole = \"support\"\n"
-                                  "authorized_keys = \"keys/help.pub\"\n"
-                                  "[[user]]\nname = \"other\"\nrole = \"customer\"\n"
-                                  "authorized_keys = \"keys/other.pub\"\n");
+    auto user = [&](const char* name, const char* role) {
+        return std::string("[[user]]\nname = \"") + name + "\"\nrole = \"" + role +
+               "\"\nauthorized_keys = \"keys/" + name + ".pub\"\n" + token_lines[name];
+    };
+    write_file(config_file(),
+               "[server]\nlisten = [\"127.0.0.1:" + std::to_string(ssh_port_) +
+                   "\"]\nidle_timeout = \"5m\"\n" + options.extra_server_config +
+                   "\n[store]\nroot = \"data\"\nmount = \"store\"\n" + options.extra_store_config +
+                   "\n[metrics]\nlisten = \"127.0.0.1:" + std::to_string(metrics_port_) + "\"\n" +
+                   http_section + user("acme", "customer") + user("help", "support") +
+                   user("other", "customer"));
+}
+
+std::string Service::token(const std::string& user) const {
+    std::string text = read_file(dir_ / "keys" / (user + ".token"));
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
 }
 
 Service::~Service() {

@@ -1,0 +1,10 @@
+# Writes OUT: one std::string_view constant per web file, as raw string literals.
+set(text "// Generated from http/web/ by embed_web.cmake; do not edit.\n#pragma once\n#include <string_view>\nnamespace dropgate::http::web {\n")
+foreach(pair "kIndexHtml;index.html" "kAppJs;app.js" "kAppCss;app.css")
+  list(GET pair 0 name)
+  list(GET pair 1 file)
+  file(READ ${WEB}/${file} content)
+  string(APPEND text "inline constexpr std::string_view ${name} = R\"DGWEB(${content})DGWEB\";\n")
+endforeach()
+string(APPEND text "}  // namespace dropgate::http::web\n")
+file(WRITE ${OUT} "${text}")

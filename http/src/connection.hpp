@@ -1,0 +1,160 @@
+// One connection's requests, one after another (HTTP/1.1 keep-alive), over TLS or plain TCP:
+// Beast's parser with a buffer_body, so a body is read in pieces straight into the caller's
+// buffer and never held whole. An idle connection holds only its socket, its TLS state and an
+// emptied buffer.
+#pragma once
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "context.hpp"
+#include "exchange.hpp"
+#include "routes.hpp"
+
+namespace dropgate::http {
+
+namespace beast = boost::beast;
+
+struct Timeouts {
+    std::chrono::seconds header;  // a request's head must arrive within this (login_grace_time)
+    std::chrono::seconds idle;    // between requests, and between pieces of a body
+};
+
+inline constexpr std::size_t kHeaderLimit = 16 * 1024;  // over it: 431
+
+template <class Stream>
+class Connection final : public Exchange {
+  public:
+    Connection(Context& context, Stream& stream, beast::tcp_stream& tcp, beast::flat_buffer& buffer,
+               const std::string& remote, Timeouts timeouts)
+        : context_(context),
+          stream_(stream),
+          tcp_(tcp),
+          buffer_(buffer),
+          remote_(remote),
+          timeouts_(timeouts) {
+        parser_.header_limit(kHeaderLimit);
+        parser_.body_limit(boost::none);  // the store enforces max_bundle_size
+    }
+
+    beast_http::request_parser<beast_http::buffer_body>& parser() { return parser_; }
+    bool responded() const override { return responded_; }
+    // The connection cannot carry another request (the body was not read to its end, or the
+    // client asked to close).
+    bool must_close() const { return close_; }
+
+    Verb method() const override { return parser_.get().method(); }
+    std::string_view target() const override { return view(parser_.get().target()); }
+    std::string_view header(std::string_view name) const override {
+        auto it = parser_.get().find(beast::string_view(name.data(), name.size()));
+        return it == parser_.get().end() ? std::string_view{} : view(it->value());
+    }
+    bool has_header(std::string_view name) const override {
+        return parser_.get().find(beast::string_view(name.data(), name.size())) !=
+               parser_.get().end();
+    }
+    std::optional<std::uint64_t> content_length() const override {
+        auto length = parser_.content_length();
+        return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
+    }
+    const std::string& remote() const override { return remote_; }
+    bool body_done() const override { return parser_.is_done(); }
+
+    awaitable<std::size_t> read_body(char* data, std::size_t size) override {
+        if (parser_.is_done()) co_return 0;
+        if (!continued_ && beast::iequals(header("Expect"), "100-continue")) {
+            continued_ = true;
+            beast_http::response<beast_http::empty_body> proceed{Status::continue_, 11};
+            co_await beast_http::async_write(stream_, proceed, boost::asio::use_awaitable);
+        }
+        continued_ = true;
+        parser_.get().body().data = data;
+        parser_.get().body().size = size;
+        tcp_.expires_after(timeouts_.idle);
+        auto result = co_await beast_http::async_read(
+            stream_, buffer_, parser_, boost::asio::as_tuple(boost::asio::use_awaitable));
+        boost::system::error_code error = std::get<0>(result);
+        if (error == beast_http::error::need_buffer) error = {};
+        if (error) throw boost::system::system_error(error);
+        co_return size - parser_.get().body().size;
+    }
+
+    awaitable<void> respond(const Reply& reply) override {
+        beast_http::response<beast_http::string_body> response{reply.status, 11};
+        decorate(response, reply);
+        if (method() != Verb::head) response.body() = reply.body;  // HEAD: headers only
+        response.prepare_payload();
+        co_await beast_http::async_write(stream_, response, boost::asio::use_awaitable);
+    }
+
+    awaitable<void> respond_file(const Reply& head, const UniqueFd& file, std::uint64_t offset,
+                                 std::uint64_t length) override {
+        beast_http::response<beast_http::buffer_body> response{head.status, 11};
+        decorate(response, head);
+        response.content_length(length);
+        response.body().data = nullptr;
+        response.body().more = true;
+        beast_http::response_serializer<beast_http::buffer_body> serializer{response};
+        co_await beast_http::async_write_header(stream_, serializer, boost::asio::use_awaitable);
+        constexpr std::size_t kPiece = 256 * 1024;
+        auto piece = std::make_unique<char[]>(kPiece);
+        while (length > 0) {
+            const std::size_t want =
+                static_cast<std::size_t>(std::min<std::uint64_t>(length, kPiece));
+            ssize_t got = co_await on_files(context_, [&] {
+                return ::pread(file.get(), piece.get(), want, static_cast<off_t>(offset));
+            });
+            if (got <= 0) throw boost::system::system_error(boost::asio::error::broken_pipe);
+            response.body().data = piece.get();
+            response.body().size = static_cast<std::size_t>(got);
+            response.body().more = static_cast<std::uint64_t>(got) < length;
+            offset += static_cast<std::uint64_t>(got);
+            length -= static_cast<std::uint64_t>(got);
+            tcp_.expires_after(timeouts_.idle);
+            auto result = co_await beast_http::async_write(
+                stream_, serializer, boost::asio::as_tuple(boost::asio::use_awaitable));
+            const boost::system::error_code error = std::get<0>(result);
+            if (error && error != beast_http::error::need_buffer)
+                throw boost::system::system_error(error);
+        }
+    }
+
+  private:
+    static std::string_view view(beast::string_view text) { return {text.data(), text.size()}; }
+
+    template <class Response>
+    void decorate(Response& response, const Reply& reply) {
+        responded_ = true;
+        if (static_cast<unsigned>(reply.status) == 460) response.reason("Checksum Mismatch");
+        response.set(beast_http::field::server, "dropgate");
+        if (!reply.content_type.empty())
+            response.set(beast_http::field::content_type, reply.content_type);
+        for (const auto& [name, value] : reply.headers) response.insert(name, value);
+        if (has_header("Origin")) {
+            response.set(beast_http::field::access_control_allow_origin, "*");
+            response.set(beast_http::field::access_control_expose_headers, kCorsExpose);
+        }
+        response.set("X-Content-Type-Options", "nosniff");
+        close_ = close_ || !parser_.is_done() || !parser_.get().keep_alive();
+        response.keep_alive(!close_);
+    }
+
+    Context& context_;
+    Stream& stream_;
+    beast::tcp_stream& tcp_;
+    beast::flat_buffer& buffer_;
+    const std::string& remote_;
+    Timeouts timeouts_;
+    beast_http::request_parser<beast_http::buffer_body> parser_;
+    bool continued_ = false;
+    bool responded_ = false;
+    bool close_ = false;
+};
+
+}  // namespace dropgate::http

@@ -1,0 +1,198 @@
+// `dropgate http`: TLS setup, the listening sockets, the accept loops and the event-loop
+// threads; each connection is a coroutine (requests.hpp). Blocking work — every call into the
+// store mount and the index — runs on the context's file pool, never on an event-loop thread.
+#include <openssl/ssl.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <atomic>
+#include <functional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "dropgate/base/log.hpp"
+#include "dropgate/base/metrics.hpp"
+#include "dropgate/http/http.hpp"
+#include "requests.hpp"
+
+namespace dropgate::http {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+
+const metrics::Gauge http_connections("dropgate_http_connections", "Open HTTP connections");
+const metrics::Counter http_refused_connections("dropgate_http_connections_refused_total",
+                                                "HTTP connections closed at once: max_connections");
+
+constexpr std::size_t kFileThreads = 32;
+constexpr auto kGracePeriod = std::chrono::seconds(30);
+
+ssl::context tls_context(const config::Http& settings) {
+    ssl::context tls(ssl::context::tls_server);
+    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                    ssl::context::single_dh_use);
+    // Idle connections keep no read/write buffers (tens of KiB each otherwise).
+    SSL_CTX_set_mode(tls.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+    boost::system::error_code error;
+    tls.use_certificate_chain_file(settings.tls_cert.string(), error);
+    if (error)
+        throw std::runtime_error("http.tls_cert: cannot use " + settings.tls_cert.string() + ": " +
+                                 error.message());
+    tls.use_private_key_file(settings.tls_key.string(), ssl::context::pem, error);
+    if (error)
+        throw std::runtime_error("http.tls_key: cannot use " + settings.tls_key.string() + ": " +
+                                 error.message());
+    return tls;
+}
+
+struct Server {
+    Context& context;
+    const config::Http& settings;
+    ssl::context* tls;  // null: plain HTTP
+    Timeouts timeouts;
+    std::atomic<std::int64_t> open{0};
+    std::atomic<bool> stopping{false};
+};
+
+std::string remote_of(const tcp::socket& socket) {
+    boost::system::error_code error;
+    auto endpoint = socket.remote_endpoint(error);
+    if (error) return "?";
+    auto address = endpoint.address();
+    return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+           std::to_string(endpoint.port());
+}
+
+awaitable<void> serve_socket(Server& server, tcp::socket socket) {
+    const std::string remote = remote_of(socket);
+    socket.set_option(tcp::no_delay(true));
+    if (!server.tls) {
+        beast::tcp_stream stream(std::move(socket));
+        co_await serve_requests(server.context, stream, stream, remote, server.timeouts);
+        co_return;
+    }
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *server.tls);
+    auto& tcp = beast::get_lowest_layer(stream);
+    tcp.expires_after(server.timeouts.header);
+    auto handshake = co_await stream.async_handshake(ssl::stream_base::server,
+                                                     asio::as_tuple(asio::use_awaitable));
+    if (std::get<0>(handshake)) co_return;  // scanners, plain HTTP to the TLS port, timeouts
+    co_await serve_requests(server.context, stream, tcp, remote, server.timeouts);
+    tcp.expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+}
+
+awaitable<void> accept_loop(Server& server, tcp::acceptor& acceptor) {
+    auto executor = co_await asio::this_coro::executor;
+    for (;;) {
+        auto accepted = co_await acceptor.async_accept(asio::make_strand(executor),
+                                                       asio::as_tuple(asio::use_awaitable));
+        if (server.stopping) co_return;
+        if (std::get<0>(accepted)) continue;
+        tcp::socket socket =
+            std::move(std::get<1>(accepted));  // EMFILE and the like: the next accept tries again
+        if (server.open.load() >= static_cast<std::int64_t>(server.settings.max_connections)) {
+            http_refused_connections.add();
+            continue;  // the socket closes as it goes out of scope
+        }
+        ++server.open;
+        http_connections.add(1);
+        auto strand = socket.get_executor();
+        asio::co_spawn(strand, serve_socket(server, std::move(socket)),
+                       [&server](std::exception_ptr failure) {
+                           --server.open;
+                           http_connections.add(-1);
+                           if (!failure) return;
+                           try {
+                               std::rethrow_exception(failure);
+                           } catch (const std::exception& e) {
+                               log::debug("http_connection_ended", {{"error", e.what()}});
+                           }
+                       });
+    }
+}
+
+tcp::acceptor listen_on(asio::io_context& io, const config::Endpoint& endpoint) {
+    boost::system::error_code error;
+    auto address = asio::ip::make_address(endpoint.host, error);
+    if (error) throw std::runtime_error("http.listen: bad address " + endpoint.to_string());
+    tcp::acceptor acceptor(io);
+    tcp::endpoint where(address, endpoint.port);
+    acceptor.open(where.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    if (address.is_v6()) acceptor.set_option(asio::ip::v6_only(true));
+    acceptor.bind(where, error);
+    if (error)
+        throw std::runtime_error("http.listen: cannot listen on " + endpoint.to_string() + ": " +
+                                 error.message());
+    acceptor.listen(asio::socket_base::max_listen_connections);
+    return acceptor;
+}
+
+}  // namespace
+
+int run(const config::Config& config) {
+    if (!config.http) throw std::runtime_error("no [http] section in " + config.source.string());
+    metrics::init();
+    const config::Http& settings = *config.http;
+    std::optional<ssl::context> tls;
+    if (!settings.plain) tls.emplace(tls_context(settings));
+    Context context(config, kFileThreads);
+    Server server{context, settings, tls ? &*tls : nullptr,
+                  Timeouts{config.server.login_grace_time, config.server.idle_timeout}};
+
+    asio::io_context io;
+    std::vector<tcp::acceptor> acceptors;
+    for (const auto& endpoint : settings.listen) acceptors.push_back(listen_on(io, endpoint));
+    for (auto& acceptor : acceptors)
+        asio::co_spawn(io, accept_loop(server, acceptor), asio::detached);
+
+    asio::signal_set signals(io, SIGTERM, SIGINT);
+    asio::steady_timer drain_timer(io);
+    std::function<void()> check_drained;
+    signals.async_wait([&](const boost::system::error_code&, int) {
+        server.stopping = true;
+        for (auto& acceptor : acceptors) acceptor.close();
+        log::info("http_stopping", {{"open_connections", server.open.load()}});
+        // Running requests finish (each upload gets its verdict); idle ones are closed.
+        auto deadline = std::chrono::steady_clock::now() + kGracePeriod;
+        check_drained = [&, deadline] {
+            if (server.open.load() == 0 || std::chrono::steady_clock::now() > deadline) {
+                io.stop();
+                return;
+            }
+            drain_timer.expires_after(std::chrono::milliseconds(100));
+            drain_timer.async_wait([&](const boost::system::error_code&) { check_drained(); });
+        };
+        check_drained();
+    });
+
+    std::string addresses;
+    for (const auto& endpoint : settings.listen)
+        addresses += (addresses.empty() ? "" : " ") + endpoint.to_string();
+    log::info("http_listening", {{"listen", addresses}, {"tls", !settings.plain}});
+    const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
+    std::vector<std::jthread> loops;
+    for (unsigned i = 1; i < threads; ++i) loops.emplace_back([&io] { io.run(); });
+    io.run();
+    loops.clear();
+    context.files.join();
+    log::info("http_stopped");
+    return 0;
+}
+
+}  // namespace dropgate::http
