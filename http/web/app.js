@@ -135,7 +135,10 @@ function transferRow(file) {
   verdict.setAttribute("aria-live", "polite");
   let t0 = 0, base = 0;
   return {
-    start(offset) { t0 = performance.now(); base = offset; bar.value = offset; },
+    start(offset) {
+      t0 = performance.now(); base = offset; bar.value = offset;
+      row.dataset.resumedAt = String(offset);  // > 0: it continued an earlier, cut upload
+    },
     progress(done) {
       bar.value = done;
       const rate = (done - base) / Math.max(0.001, (performance.now() - t0) / 1000);
