@@ -3,7 +3,10 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <stdexcept>
+
+#include "dropgate/config/config.hpp"
 
 namespace dropgate::cli {
 
@@ -32,6 +35,11 @@ inline CLI::Option* add_log_level_option(CLI::App* cmd, std::string& level) {
 }
 // Applies a --log-level value; empty means unset. A bad name is a user error.
 void apply_log_level(const std::string& level);
+
+// `dropgate NAME -c CONFIG [--log-level L]`: one long-running part of the service in the
+// foreground; `run` gets the loaded config and returns the exit status.
+void add_part_command(CLI::App& app, const char* name, const char* description,
+                      std::function<int(const config::Config&)> run);
 
 void add_init(CLI::App& app);
 void add_passwd(CLI::App& app);

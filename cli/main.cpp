@@ -3,8 +3,8 @@
 #include <exception>
 
 #include "command.hpp"
-#include "dropgate/config/config.hpp"
 #include "dropgate/base/log.hpp"
+#include "dropgate/config/config.hpp"
 
 void dropgate::cli::apply_log_level(const std::string& level) {
     if (level.empty()) return;

@@ -37,7 +37,8 @@ void add_mount(CLI::App& app) {
             error != std::errc::not_connected)
             throw UserError("mountpoint " + settings.mountpoint.string() + " is not a directory");
         if (!std::filesystem::is_directory(contract::Layout(config.store.root).bundles()))
-            throw UserError("no bundles at " + contract::Layout(config.store.root).bundles().string() +
+            throw UserError("no bundles at " +
+                            contract::Layout(config.store.root).bundles().string() +
                             " (has the store run yet?)");
         if (int status = fs::run(config, settings); status != 0) throw ExitStatus(status);
     });

@@ -7,7 +7,6 @@
 #include "command.hpp"
 #include "dropgate/config/config.hpp"
 #include "dropgate/contract/names.hpp"
-#include "dropgate/contract/names.hpp"
 #include "dropgate/validator/validator.hpp"
 
 namespace dropgate::cli {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "dropgate/base/base64.hpp"
 #include "dropgate/base/ids.hpp"
 #include "dropgate/config/config.hpp"
 
@@ -66,20 +67,11 @@ const User* check_token(const Config& config, std::string_view token) {
 }
 
 NewToken new_token() {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     unsigned char random[32];
     if (::getrandom(random, sizeof random, 0) != static_cast<ssize_t>(sizeof random))
         throw std::runtime_error("getrandom failed");
-    std::string token(kTokenPrefix);
-    // base64url of 256 bits, 6 bits per character (43 characters, the last carries 4 bits).
-    unsigned bits = 0, held = 0;
-    for (unsigned char byte : random) {
-        held = (held << 8) | byte;
-        bits += 8;
-        while (bits >= 6) token += kAlphabet[(held >> (bits -= 6)) & 63];
-    }
-    if (bits > 0) token += kAlphabet[(held << (6 - bits)) & 63];
+    std::string token = std::string(kTokenPrefix) +
+                        base64_encode({reinterpret_cast<const char*>(random), sizeof random}, true);
     return NewToken{token, token_hash(token)};
 }
 

@@ -2,6 +2,7 @@
 // threads; each connection is a coroutine (requests.hpp). Blocking work — every call into the
 // store mount and the index — runs on the context's file pool, never on an event-loop thread.
 #include <openssl/ssl.h>
+#include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -143,11 +144,22 @@ tcp::acceptor listen_on(asio::io_context& io, const config::Endpoint& endpoint) 
     return acceptor;
 }
 
+// Every connection is a descriptor: take all the system allows (max_connections is the real
+// bound, checked at accept).
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
 }  // namespace
 
 int run(const config::Config& config) {
     if (!config.http) throw std::runtime_error("no [http] section in " + config.source.string());
     metrics::init();
+    raise_descriptor_limit();
     const config::Http& settings = *config.http;
     std::optional<ssl::context> tls;
     if (!settings.plain) tls.emplace(tls_context(settings));

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "body_pump.hpp"
+#include "dropgate/base/base64.hpp"
 #include "dropgate/base/ids.hpp"
 #include "dropgate/base/log.hpp"
 #include "dropgate/index/verdicts.hpp"
@@ -193,6 +194,20 @@ awaitable<Reply> write_at(Call& call, const TusId& id, std::uint64_t offset,
     co_return reply;
 }
 
+awaitable<TusState> state_of(Call& call, const TusId& id) {
+    const std::string customer = call.who.user->name;
+    co_return co_await on_files(call.context,
+                                [&] { return tus_state(call.context.config, customer, id); });
+}
+
+// 404 for someone else's upload, 410 with the reason for a refused or expired one.
+std::optional<Reply> no_longer_writable(const TusState& state) {
+    if (state.kind == TusState::unknown)
+        return tus(text_reply(Status::not_found, "no such upload"));
+    if (state.kind == TusState::gone) return tus(text_reply(Status::gone, state.reason));
+    return std::nullopt;
+}
+
 }  // namespace
 
 awaitable<Reply> tus_options(Call& call) {
@@ -272,12 +287,8 @@ awaitable<Reply> tus_create(Call& call) {
 awaitable<Reply> tus_head(Call& call) {
     auto id = id_of(call);
     if (!id) co_return tus(text_reply(Status::not_found, "no such upload"));
-    const std::string customer = call.who.user->name;
-    auto state = co_await on_files(call.context,
-                                   [&] { return tus_state(call.context.config, customer, *id); });
-    if (state.kind == TusState::unknown)
-        co_return tus(text_reply(Status::not_found, "no such upload"));
-    if (state.kind == TusState::gone) co_return tus(text_reply(Status::gone, state.reason));
+    const TusState state = co_await state_of(call, *id);
+    if (auto ended = no_longer_writable(state)) co_return *ended;
     Reply reply = tus(Reply{Status::ok, {}, {}, {}});
     reply.header("Upload-Offset", std::to_string(state.offset))
         .header("Upload-Length", std::to_string(id->length))
@@ -299,12 +310,8 @@ awaitable<Reply> tus_patch(Call& call) {
     UploadLock lock(call.context, id->upload_id);
     if (!lock.held())
         co_return tus(text_reply(Status::locked, "another request is writing this upload"));
-    const std::string customer = call.who.user->name;
-    auto state = co_await on_files(call.context,
-                                   [&] { return tus_state(call.context.config, customer, *id); });
-    if (state.kind == TusState::unknown)
-        co_return tus(text_reply(Status::not_found, "no such upload"));
-    if (state.kind == TusState::gone) co_return tus(text_reply(Status::gone, state.reason));
+    const TusState state = co_await state_of(call, *id);
+    if (auto ended = no_longer_writable(state)) co_return *ended;
     if (state.offset != *offset)
         co_return tus(text_reply(Status::conflict, "Upload-Offset " + std::to_string(*offset) +
                                                        " is not the upload's offset " +

@@ -23,7 +23,4 @@ struct TusId {
     static std::optional<TusId> decode(std::string_view text);
 };
 
-std::string base64_encode(std::string_view bytes, bool url = false);
-std::optional<std::string> base64_decode(std::string_view text);  // standard or url alphabet
-
 }  // namespace dropgate::http

@@ -1,0 +1,163 @@
+#!/bin/bash
+# Benchmarks dropgate's HTTPS front end against Debian's nginx, both started here on loopback
+# in the same run, with the same certificate (`dropgate init`'s) and the same ~1 GiB bundle
+# (bench/gateway.sh's), sent by curl from the page cache:
+#   (a) one PUT over TLS into a plain directory: `dropgate http` whose mount is a plain directory
+#       vs nginx `dav_methods PUT` (nginx writes a temp file and renames it): wall time and the
+#       server's own CPU (from /proc)
+#   (b) the same PUT through the store (`dropgate serve` with [http]: validated, fsynced,
+#       published, indexed) vs OpenSSH `sftp put` through dropgate's SFTP gateway into the same
+#       store — the issue's "≥ the SFTP gateway's rate through the store"
+#   (c) IDLE (10,000) logged-in keep-alive TLS connections held open: the front end's memory
+#       per connection (Pss, /proc/<pid>/smaps_rollup) and whether a new client still gets in
+# Best of RUNS (3), servers alternating. Prints RESULT lines (bench/lib.sh).
+# Usage: bench/http.sh [path/to/dropgate]
+set -euo pipefail
+
+DROPGATE=$(readlink -f "${1:-build/cli/dropgate}")
+[ -d "$DROPGATE" ] && DROPGATE=$DROPGATE/cli/dropgate  # a build dir works too
+BENCH_MIB=${BENCH_MIB:-2816}
+RUNS=${RUNS:-3}
+source "$(dirname "$0")/lib.sh"
+command -v nginx > /dev/null || { echo "nginx is not installed (scripts/deps --test)" >&2; exit 1; }
+
+bench_work
+bench_keys
+CACHE=${BENCH_DIR:-/tmp/dropgate-bench}
+mkdir -p "$CACHE"
+make_bundles "$CACHE/bundle-${BENCH_MIB}m.tgz:$((BENCH_MIB * 1024))"
+BIG="$CACHE/bundle-${BENCH_MIB}m.tgz"
+cat "$BIG" > /dev/null
+BIG_MIB=$(($(stat -c %s "$BIG") >> 20))
+
+"$DROPGATE" init "$WORK/init" > /dev/null
+CERT="$WORK/init/keys/http_cert.pem"
+KEY="$WORK/init/keys/http_key.pem"
+TOKEN=$("$DROPGATE" token acme 2> "$WORK/token.err")
+TOKEN_LINE=$(grep '^tokens = ' "$WORK/token.err")
+
+# --- nginx: TLS, PUT into a directory ---------------------------------------------------------
+NGINX_PORT=$(free_port)
+mkdir -p "$WORK/nginx/up" "$WORK/nginx/tmp" "$WORK/nginx/logs"
+cat > "$WORK/nginx/nginx.conf" <<EOF
+user root;  # the work dir is root's (mktemp -d, 0700)
+worker_processes auto;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/nginx/tmp;
+    server {
+        listen 127.0.0.1:$NGINX_PORT ssl;
+        ssl_certificate $CERT;
+        ssl_certificate_key $KEY;
+        client_max_body_size 0;
+        location /up/ { root $WORK/nginx; dav_methods PUT; create_full_put_path on; }
+    }
+}
+EOF
+nginx -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
+NGINX_PID=$!; PIDS+=($NGINX_PID)
+wait_port $NGINX_PORT
+
+# --- dropgate http into a plain directory, and dropgate serve with [http] ---------------------
+PLAIN_PORT=$(free_port)
+mkdir -p "$WORK/plain/up/acme"
+dropgate_config "$WORK/plain" "$(free_port)" "[index]
+database = \"data/index.sqlite3\"
+[http]
+listen = [\"127.0.0.1:$PLAIN_PORT\"]
+tls_cert = \"$CERT\"
+tls_key = \"$KEY\""
+sed -i 's/^mount = "store"/mount = "up"/' "$WORK/plain/dropgate.toml"
+echo "$TOKEN_LINE" >> "$WORK/plain/dropgate.toml"
+"$DROPGATE" http -c "$WORK/plain/dropgate.toml" 2> "$WORK/plain.log" &
+PLAIN_PID=$!; PIDS+=($PLAIN_PID)
+wait_port $PLAIN_PORT
+
+DG_HTTP=$(free_port); DG_SSH=$(free_port)
+dropgate_config "$WORK/dg" "$DG_SSH" "[index]
+database = \"data/index.sqlite3\"
+[http]
+listen = [\"127.0.0.1:$DG_HTTP\"]
+tls_cert = \"$CERT\"
+tls_key = \"$KEY\""
+echo "$TOKEN_LINE" >> "$WORK/dg/dropgate.toml"
+start_serve "$DROPGATE" "$WORK/dg/dropgate.toml" "$WORK/dg.log"
+DG_PID=$SERVE_PID
+
+# put SERVER N: one upload; prints "wall_seconds server_cpu_seconds"
+put() {
+    local server=$1 n=$2 pid before after start end
+    case $server in
+        nginx) pid=$NGINX_PID ;;
+        plain) pid=$PLAIN_PID ;;
+        *) pid=$DG_PID ;;
+    esac
+    before=$(tree_ticks "$pid")
+    start=$(date +%s.%N)
+    case $server in
+        nginx) curl -sS --fail --cacert "$CERT" -T "$BIG" -o /dev/null \
+                   "https://localhost:$NGINX_PORT/up/b$n.tgz" ;;
+        plain) curl -sS --fail --cacert "$CERT" -H "Authorization: Bearer $TOKEN" -T "$BIG" \
+                   -o /dev/null "https://localhost:$PLAIN_PORT/upload/b$n.tgz" ;;
+        store) curl -sS --fail --cacert "$CERT" -H "Authorization: Bearer $TOKEN" -T "$BIG" \
+                   -o /dev/null "https://localhost:$DG_HTTP/upload/h$n.tgz" ;;
+        sftp) echo "put $BIG /s$n.tgz" | sftp "${SFTP_OPTS[@]}" -P "$DG_SSH" -b - acme@127.0.0.1 \
+                   > /dev/null ;;
+    esac
+    end=$(date +%s.%N)
+    after=$(tree_ticks "$pid")
+    echo "$(echo "$end - $start" | bc -l) $(echo "($after - $before) / $HZ" | bc -l)"
+}
+
+declare -A BEST CPU
+for server in nginx plain store sftp; do BEST[$server]=999999; CPU[$server]=0; done
+for run in $(seq "$RUNS"); do
+    for server in nginx plain store sftp; do
+        read -r wall cpu < <(put $server "$run")
+        echo "run $run $server: ${wall}s, server CPU ${cpu}s" >&2
+        if (($(echo "$wall < ${BEST[$server]}" | bc -l))); then BEST[$server]=$wall; CPU[$server]=$cpu; fi
+        rm -f "$WORK/nginx/up/b$run.tgz" "$WORK/plain/up/acme/b$run.tgz"
+    done
+done
+cmp "$BIG" "$WORK/dg/data/bundles/acme/h1.tgz" || { echo "the stored bundle differs" >&2; exit 1; }
+
+f2() { printf '%.2f' "$1"; }
+mbps() { printf '%.0f' "$(echo "$BIG_MIB / $1" | bc -l)"; }
+result "http: ${BIG_MIB} MiB PUT over TLS into a plain dir, MiB/s (dropgate http vs nginx dav)" \
+    "$(mbps ${BEST[plain]})" "$(mbps ${BEST[nginx]})" \
+    "$(f2 "$(echo "${BEST[nginx]} / ${BEST[plain]}" | bc -l)")x" ">= 1.0x"
+result "http: server CPU seconds for that PUT (dropgate http vs nginx)" \
+    "$(f2 ${CPU[plain]})" "$(f2 ${CPU[nginx]})" \
+    "$(f2 "$(echo "${CPU[plain]} / ${CPU[nginx]}" | bc -l)")x" "<= 1.0x"
+result "http: PUT through the store vs sftp through the store, MiB/s" \
+    "$(mbps ${BEST[store]})" "$(mbps ${BEST[sftp]})" \
+    "$(f2 "$(echo "${BEST[sftp]} / ${BEST[store]}" | bc -l)")x" ">= 1.0x"
+result "http: server CPU seconds through the store (serve: http + store vs serve: gateway + store)" \
+    "$(f2 ${CPU[store]})" "$(f2 ${CPU[sftp]})" "-" "(info)"
+
+# --- (c) idle keep-alive connections ------------------------------------------------------------
+IDLE=${IDLE:-10000}
+before=$(pss_kib "$PLAIN_PID")
+mkfifo "$WORK/hold"
+/usr/bin/python3 "$(dirname "$0")/idle_clients.py" "$PLAIN_PORT" "$CERT" "$TOKEN" "$IDLE" \
+    < "$WORK/hold" > "$WORK/idle.out" 2> "$WORK/idle.err" &
+IDLE_PID=$!
+exec 7> "$WORK/hold"  # holds the clients' stdin open until we are done
+until grep -q '^ready' "$WORK/idle.out" 2> /dev/null; do
+    kill -0 $IDLE_PID 2> /dev/null || { cat "$WORK/idle.err" >&2; exit 1; }
+    sleep 0.5
+done
+OK=$(awk '/^ready/ {print $2}' "$WORK/idle.out")
+after=$(pss_kib "$PLAIN_PID")
+start=$(date +%s.%N)
+NEW=$(curl -sS --cacert "$CERT" -H "Authorization: Bearer $TOKEN" -o /dev/null -w '%{http_code}' \
+    "https://localhost:$PLAIN_PORT/api/whoami")
+NEW_S=$(echo "$(date +%s.%N) - $start" | bc -l)
+exec 7>&-
+wait $IDLE_PID || true
+result "http: memory per idle keep-alive TLS connection, KiB ($OK of $IDLE held)" \
+    "$(printf '%.1f' "$(echo "($after - $before) / $IDLE" | bc -l)")" "-" "-" "<= 64 KiB"
+result "http: a new client while $IDLE are held: status, seconds" "$NEW $(f2 $NEW_S)" "-" "-" "200"
