@@ -280,7 +280,7 @@ TEST_CASE("a rendered config loads back to the same values") {
     CHECK(again.users.at(0).public_keys == config.users.at(0).public_keys);
 }
 
-TEST_CASE("tokens are stored as hashes and checked against them; passwords by crypt") {
+TEST_CASE("tokens are stored as hashes and checked against them, passwords by crypt") {
     TempDir dir;
     auto made = dropgate::config::new_token();
     CHECK(made.token.rfind("dg_", 0) == 0);

@@ -56,7 +56,7 @@ TEST_CASE("the backing layout names bundles and staging under the root") {
     CHECK(contract::base_name("logs.tgz") == "logs.tgz");
 }
 
-TEST_CASE("upload states round-trip through their names; refusals read as the spec words them") {
+TEST_CASE("upload states round-trip through their names, and refusals read as the spec words them") {
     for (auto state : {contract::UploadState::uploading, contract::UploadState::partial,
                        contract::UploadState::accepted, contract::UploadState::rejected,
                        contract::UploadState::aborted})

@@ -68,7 +68,7 @@ TEST_CASE("a write at any other offset of a partial fails and leaves the partial
     CHECK(sha256_of(store.bundles() / "acme/p.tgz") == sha256_of(big));
 }
 
-TEST_CASE("opening a partial with truncation starts over; a corrupt tail is refused") {
+TEST_CASE("opening a partial with truncation starts over, and a corrupt tail is refused") {
     StoreUnderTest store;
     store.start();
     auto big = big_bundle();

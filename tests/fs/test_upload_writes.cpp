@@ -127,7 +127,7 @@ TEST_CASE("bytes changed after they were checked are checked again: corrupt, the
     CHECK(verdict.sha256 == sha256_of(bench.dir / "b.tgz"));
 }
 
-TEST_CASE("a hole never written reads as zeros and is refused; a truncation is judged too") {
+TEST_CASE("a hole never written reads as zeros and is refused, and a truncation is judged too") {
     Bench bench;
     const std::string content = bundle_of(bench.dir, "b.tgz", std::size_t(3) << 20);
     const std::size_t chunk = 1 << 20, count = (content.size() + chunk - 1) / chunk;

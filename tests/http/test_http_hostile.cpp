@@ -24,7 +24,7 @@ TEST_CASE("paths that climb, hide or smuggle are refused before the store sees t
     CHECK(curl(service, "/download/../../etc/passwd", {"--path-as-is"}).status != 200);
 }
 
-TEST_CASE("no token or a wrong one is 401 and counted; CSRF needs the session's token") {
+TEST_CASE("no token or a wrong one is 401 and counted, and CSRF needs the session's token") {
     Service service(Service::Options{"", true, ""});
     service.start();
     auto bundle = service.dir() / "b.tgz";
