@@ -47,3 +47,32 @@ TEST_CASE("the web page uploads, shows verdicts and reasons, resumes after a rel
     for (const char* shot : {"1-login", "3-accepted", "4-refused", "6-resumed", "7-support"})
         CHECK(std::filesystem::exists(artifacts / (std::string(shot) + ".png")));
 }
+
+TEST_CASE("tus-js-client in Chromium: accepted, refused with the reason, and a refused upload never completes") {
+    const auto tus_js = tests_dir() / "http/js/node_modules/tus-js-client/dist/tus.min.js";
+    if (!std::filesystem::exists(tus_js)) {
+        FAIL("tus-js-client is not installed (scripts/deps --test runs npm ci in tests/http/js)");
+    }
+    Service service(Service::Options{"", true, ""});
+    service.start();
+    auto good = service.dir() / "good.tgz";
+    const std::string sha = make_bundle(good, 1 << 20);
+    auto bad = service.dir() / "cut.tgz";
+    write_file(bad, read_file(good).substr(0, std::filesystem::file_size(good) - 4096));
+    auto ran = run({"/usr/bin/python3", (tests_dir() / "http/browser_tus.py").string(),
+                    service.http_url(), service.token("acme"), tus_js.string(), good.string(),
+                    bad.string()});
+    INFO(ran.out << ran.err);
+    REQUIRE(ran.exit_code == 0);
+    auto seen = nlohmann::json::parse(ran.out);
+    CHECK(seen["good"]["success"] == true);
+    CHECK(sha256_of(service.root() / "bundles/acme/good.tgz") == sha);
+    CHECK(seen["bad"].value("success", false) == false);
+    CHECK(seen["bad"]["status"] == 422);
+    CHECK(seen["bad"]["body"].get<std::string>().find("truncated") != std::string::npos);
+    // The same file again: tus-js-client finds its stored upload URL; the server's 410 for the
+    // refused upload must not read as "offset == length, done".
+    CHECK(seen["bad_again"]["previous"] == 1);
+    CHECK(seen["bad_again"].value("success", false) == false);
+    CHECK_FALSE(std::filesystem::exists(service.root() / "bundles/acme/cut.tgz"));
+}
