@@ -14,6 +14,7 @@
 #include <string>
 
 #include "context.hpp"
+#include "deadline.hpp"
 #include "exchange.hpp"
 #include "routes.hpp"
 
@@ -31,7 +32,7 @@ inline constexpr std::size_t kHeaderLimit = 16 * 1024;  // over it: 431
 template <class Stream>
 class Connection final : public Exchange {
   public:
-    Connection(Context& context, Stream& stream, beast::tcp_stream& tcp, beast::flat_buffer& buffer,
+    Connection(Context& context, Stream& stream, Deadline& tcp, beast::flat_buffer& buffer,
                const std::string& remote, Timeouts timeouts)
         : context_(context),
           stream_(stream),
@@ -168,7 +169,7 @@ class Connection final : public Exchange {
 
     Context& context_;
     Stream& stream_;
-    beast::tcp_stream& tcp_;
+    Deadline& tcp_;
     beast::flat_buffer& buffer_;
     const std::string& remote_;
     Timeouts timeouts_;

@@ -13,7 +13,7 @@ namespace dropgate::http {
 // After an early answer the client may still be sending its body: read and drop it for a
 // moment, so closing does not reset the connection before the client has read the answer.
 template <class Stream>
-awaitable<void> drain(Stream& stream, beast::tcp_stream& tcp) {
+awaitable<void> drain(Stream& stream, Deadline& tcp) {
     constexpr std::size_t kDrainLimit = 64u << 20;
     std::size_t drained = 0;
     char sink[16384];
@@ -33,16 +33,18 @@ inline Reply head_error_reply(const boost::system::error_code& error) {
 }
 
 template <class Stream>
-awaitable<void> serve_requests(Context& context, Stream& stream, beast::tcp_stream& tcp,
+awaitable<void> serve_requests(Context& context, Stream& stream, Deadline& tcp,
                                const std::string& remote, Timeouts timeouts) {
     beast::flat_buffer buffer;
     for (;;) {
         if (buffer.size() == 0) {
             buffer.shrink_to_fit();  // idle: hold no buffer
             tcp.expires_after(timeouts.idle);
+            tcp.set_idle(true);
             auto result = co_await stream.async_read_some(
                 buffer.prepare(4096), boost::asio::as_tuple(boost::asio::use_awaitable));
-            if (std::get<0>(result)) co_return;  // closed, idle timeout
+            tcp.set_idle(false);
+            if (std::get<0>(result)) co_return;  // closed, idle timeout, the server stops
             buffer.commit(std::get<1>(result));
         }
         tcp.expires_after(timeouts.header);
@@ -50,7 +52,7 @@ awaitable<void> serve_requests(Context& context, Stream& stream, beast::tcp_stre
         auto result = co_await beast_http::async_read_header(
             stream, buffer, exchange.parser(), boost::asio::as_tuple(boost::asio::use_awaitable));
         const boost::system::error_code error = std::get<0>(result);
-        if (error == beast::error::timeout || error == beast_http::error::end_of_stream ||
+        if (tcp.expired() || error == beast_http::error::end_of_stream ||
             error == boost::asio::error::eof || error == boost::asio::error::connection_reset)
             co_return;
         if (error) {

@@ -82,12 +82,12 @@ awaitable<void> serve_socket(Server& server, tcp::socket socket) {
     const std::string remote = remote_of(socket);
     socket.set_option(tcp::no_delay(true));
     if (!server.tls) {
-        beast::tcp_stream stream(std::move(socket));
-        co_await serve_requests(server.context, stream, stream, remote, server.timeouts);
+        Deadline deadline(socket, server.stopping);
+        co_await serve_requests(server.context, socket, deadline, remote, server.timeouts);
         co_return;
     }
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *server.tls);
-    auto& tcp = beast::get_lowest_layer(stream);
+    beast::ssl_stream<tcp::socket> stream(std::move(socket), *server.tls);
+    Deadline tcp(beast::get_lowest_layer(stream), server.stopping);
     tcp.expires_after(server.timeouts.header);
     auto handshake = co_await stream.async_handshake(ssl::stream_base::server,
                                                      asio::as_tuple(asio::use_awaitable));
@@ -180,7 +180,8 @@ int run(const config::Config& config) {
         server.stopping = true;
         for (auto& acceptor : acceptors) acceptor.close();
         log::info("http_stopping", {{"open_connections", server.open.load()}});
-        // Running requests finish (each upload gets its verdict); idle ones are closed.
+        // Running requests finish (each upload gets its verdict); idle connections are closed
+        // within a second (Deadline).
         auto deadline = std::chrono::steady_clock::now() + kGracePeriod;
         check_drained = [&, deadline] {
             if (server.open.load() == 0 || std::chrono::steady_clock::now() > deadline) {
