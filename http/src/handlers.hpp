@@ -22,6 +22,8 @@ struct Call {
 
 // PUT /upload/<path>: the body is the bundle.
 awaitable<Reply> put_upload(Call& call);
+// POST /upload/[<dir>/] with multipart/form-data: every file part as its own upload.
+awaitable<Reply> post_upload(Call& call);
 // tus 1.0 at /files/ (tus.cpp).
 awaitable<Reply> tus_options(Call& call);
 awaitable<Reply> tus_create(Call& call);

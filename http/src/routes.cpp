@@ -36,6 +36,7 @@ constexpr std::array kRoutes{
     Route{Verb::get, "/api/members", Access::user, find_members},
     Route{Verb::get, "/download/", Access::user, download},
     Route{Verb::put, "/upload/", Access::writer, put_upload},
+    Route{Verb::post, "/upload/", Access::writer, post_upload},
     Route{Verb::options, "/files/", Access::anyone, tus_options},
     Route{Verb::post, "/files/", Access::writer, tus_create},
     Route{Verb::head, "/files/", Access::writer, tus_head},
