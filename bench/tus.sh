@@ -1,0 +1,104 @@
+#!/bin/bash
+# tus uploads: dropgate's front end against @tus/server (npm, Node, with @tus/file-store), both
+# started here on loopback over TLS with the same certificate, the same ~1 GiB bundle and the
+# same client: tus-js-client under Node, 32 MiB PATCHes (bench/js, pinned by its lock file).
+#   (a) dropgate http whose mount is a plain directory vs @tus/server into a directory
+#   (b) (info) dropgate serve with [http]: the tus upload through the store (validated,
+#       fsynced, published, indexed)
+# Wall time and the server's own CPU (from /proc); best of RUNS (3), servers alternating, one
+# unmeasured upload each first. Prints RESULT lines (bench/lib.sh).
+# Usage: bench/tus.sh [path/to/dropgate or build dir]
+set -euo pipefail
+
+DROPGATE=$(readlink -f "${1:-build/cli/dropgate}")
+[ -d "$DROPGATE" ] && DROPGATE=$DROPGATE/cli/dropgate  # a build dir works too
+BENCH_MIB=${BENCH_MIB:-2816}
+RUNS=${RUNS:-3}
+CHUNK=$((32 << 20))
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/lib.sh"
+[ -d "$HERE/js/node_modules/@tus/server" ] ||
+    npm ci --prefix "$HERE/js" --no-audit --no-fund > /dev/null
+
+bench_work
+bench_keys
+CACHE=${BENCH_DIR:-/tmp/dropgate-bench}
+mkdir -p "$CACHE"
+make_bundles "$CACHE/bundle-${BENCH_MIB}m.tgz:$((BENCH_MIB * 1024))"
+BIG="$CACHE/bundle-${BENCH_MIB}m.tgz"
+cat "$BIG" > /dev/null
+BIG_MIB=$(($(stat -c %s "$BIG") >> 20))
+
+"$DROPGATE" init "$WORK/init" > /dev/null
+CERT="$WORK/init/keys/http_cert.pem"
+KEY="$WORK/init/keys/http_key.pem"
+export NODE_EXTRA_CA_CERTS=$CERT
+TOKEN=$("$DROPGATE" token acme 2> "$WORK/token.err")
+TOKEN_LINE=$(grep '^tokens = ' "$WORK/token.err")
+
+ANCHOR_PORT=$(free_port)
+mkdir -p "$WORK/anchor"
+node "$HERE/js/tus_anchor.mjs" "$ANCHOR_PORT" "$CERT" "$KEY" "$WORK/anchor" > "$WORK/anchor.log" 2>&1 &
+ANCHOR_PID=$!; PIDS+=($ANCHOR_PID)
+wait_port $ANCHOR_PORT
+
+http_config() {  # DIR HTTP_PORT: a dropgate config with [http] and acme's token
+    dropgate_config "$1" "$(free_port)" "[index]
+database = \"data/index.sqlite3\"
+[http]
+listen = [\"127.0.0.1:$2\"]
+tls_cert = \"$CERT\"
+tls_key = \"$KEY\""
+    echo "$TOKEN_LINE" >> "$1/dropgate.toml"
+}
+PLAIN_PORT=$(free_port)
+http_config "$WORK/plain" "$PLAIN_PORT"
+mkdir -p "$WORK/plain/up/acme"
+sed -i 's/^mount = "store"/mount = "up"/' "$WORK/plain/dropgate.toml"
+"$DROPGATE" http -c "$WORK/plain/dropgate.toml" 2> "$WORK/plain.log" &
+PLAIN_PID=$!; PIDS+=($PLAIN_PID)
+wait_port $PLAIN_PORT
+DG_PORT=$(free_port)
+http_config "$WORK/dg" "$DG_PORT"
+start_serve "$DROPGATE" "$WORK/dg/dropgate.toml" "$WORK/dg.log"
+DG_PID=$SERVE_PID
+
+# upload SERVER NAME: prints "wall_seconds server_cpu_seconds"
+upload() {
+    local server=$1 name=$2 pid endpoint token="" before after wall
+    case $server in
+        anchor) pid=$ANCHOR_PID; endpoint="https://localhost:$ANCHOR_PORT/files" ;;
+        plain) pid=$PLAIN_PID; endpoint="https://localhost:$PLAIN_PORT/files/"; token=$TOKEN ;;
+        store) pid=$DG_PID; endpoint="https://localhost:$DG_PORT/files/"; token=$TOKEN ;;
+    esac
+    before=$(tree_ticks "$pid")
+    wall=$(node "$HERE/js/tus_upload.mjs" "$endpoint" "$BIG" "$name" "$CHUNK" $token)
+    after=$(tree_ticks "$pid")
+    echo "$wall $(echo "($after - $before) / $HZ" | bc -l)"
+}
+clean() { rm -rf "$WORK/anchor"/* "$WORK/plain/up/acme"/*; }
+
+for server in anchor plain store; do upload $server "warm.tgz" > /dev/null; done
+clean
+declare -A BEST CPU
+for server in anchor plain store; do BEST[$server]=999999; CPU[$server]=0; done
+for run in $(seq "$RUNS"); do
+    for server in anchor plain store; do
+        read -r wall cpu < <(upload $server "r$run.tgz")
+        echo "run $run $server: ${wall}s, server CPU ${cpu}s" >&2
+        if (($(echo "$wall < ${BEST[$server]}" | bc -l))); then BEST[$server]=$wall; CPU[$server]=$cpu; fi
+        clean
+    done
+done
+cmp "$BIG" "$WORK/dg/data/bundles/acme/r1.tgz" || { echo "the stored bundle differs" >&2; exit 1; }
+
+f2() { printf '%.2f' "$1"; }
+mbps() { printf '%.0f' "$(echo "$BIG_MIB / $1" | bc -l)"; }
+result "tus: ${BIG_MIB} MiB tus upload over TLS into a plain dir, MiB/s (dropgate http vs @tus/server)" \
+    "$(mbps ${BEST[plain]})" "$(mbps ${BEST[anchor]})" \
+    "$(f2 "$(echo "${BEST[anchor]} / ${BEST[plain]}" | bc -l)")x" ">= 1.0x"
+result "tus: server CPU seconds for that upload (dropgate http vs @tus/server)" \
+    "$(f2 ${CPU[plain]})" "$(f2 ${CPU[anchor]})" \
+    "$(f2 "$(echo "${CPU[plain]} / ${CPU[anchor]}" | bc -l)")x" "(info)"
+result "tus: the same through the store (serve: http + store), MiB/s and server CPU s" \
+    "$(mbps ${BEST[store]}) / $(f2 ${CPU[store]})" "-" "-" "(info)"
