@@ -1,7 +1,8 @@
 #!/bin/bash
 # tus uploads: dropgate's front end against @tus/server (npm, Node, with @tus/file-store), both
 # started here on loopback over TLS with the same certificate, the same ~1 GiB bundle and the
-# same client: tus-js-client under Node, 32 MiB PATCHes (bench/js, pinned by its lock file).
+# same client: tus-js-client under Node with its default chunkSize, one streamed PATCH (bench/js,
+# pinned by its lock file).
 #   (a) dropgate http whose mount is a plain directory vs @tus/server into a directory
 #   (b) (info) dropgate serve with [http]: the tus upload through the store (validated,
 #       fsynced, published, indexed)
@@ -14,7 +15,7 @@ DROPGATE=$(readlink -f "${1:-build/cli/dropgate}")
 [ -d "$DROPGATE" ] && DROPGATE=$DROPGATE/cli/dropgate  # a build dir works too
 BENCH_MIB=${BENCH_MIB:-2816}
 RUNS=${RUNS:-3}
-CHUNK=$((32 << 20))
+CHUNK=${CHUNK:-Infinity}  # tus-js-client's default: one PATCH (a plain dir has no partials between PATCHes)
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
 [ -d "$HERE/js/node_modules/@tus/server" ] ||

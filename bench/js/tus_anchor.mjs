@@ -6,6 +6,7 @@ import { Server } from "@tus/server";
 import { FileStore } from "@tus/file-store";
 
 const [port, cert, key, dir] = process.argv.slice(2);
-const tus = new Server({ path: "/files", datastore: new FileStore({ directory: dir }) });
+// relativeLocation: behind Node https it would otherwise answer http:// Locations.
+const tus = new Server({ path: "/files", relativeLocation: true, datastore: new FileStore({ directory: dir }) });
 createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => tus.handle(req, res))
   .listen(Number(port), "127.0.0.1", () => console.log("listening"));
