@@ -8,6 +8,9 @@
 #   (b) the same PUT through the store (`dropgate serve` with [http]: validated, fsynced,
 #       published, indexed) vs OpenSSH `sftp put` through dropgate's SFTP gateway into the same
 #       store — the issue's "≥ the SFTP gateway's rate through the store"
+#   (d) DEVICES (1,000) keep-alive TLS clients each PUTting a 250 KiB bundle twice a minute for
+#       DEVICE_SECONDS (60) through the store (serve: http + store), and the same load on nginx:
+#       all accepted, p99 latency, server CPU per upload
 #   (c) IDLE (10,000) logged-in keep-alive TLS connections held open: the front end's memory
 #       per connection (Pss, /proc/<pid>/smaps_rollup) and whether a new client still gets in
 # Best of RUNS (3), servers alternating. Prints RESULT lines (bench/lib.sh).
@@ -165,3 +168,34 @@ wait $IDLE_PID || true
 result "http: memory per idle keep-alive TLS connection, KiB ($OK of $IDLE held)" \
     "$(printf '%.1f' "$(echo "($after - $before) / $IDLE" | bc -l)")" "-" "-" "<= 64 KiB"
 result "http: a new client while $IDLE are held: status, seconds" "$NEW $(f2 $NEW_S)" "-" "-" "200"
+
+# --- (d) devices: many small uploads over keep-alive TLS ----------------------------------------
+DEVICES=${DEVICES:-1000}
+DEVICE_SECONDS=${DEVICE_SECONDS:-60}
+make_bundles "$CACHE/small-250k.tgz:500"
+device_load() {  # SERVER: prints the clients' JSON summary, then the server's CPU seconds
+    local pid port prefix token=""
+    case $1 in
+        nginx) pid=$NGINX_PID; port=$NGINX_PORT; prefix=/up/dev/ ;;
+        store) pid=$DG_PID; port=$DG_HTTP; prefix=/upload/dev/; token=$TOKEN ;;
+    esac
+    local before after
+    before=$(tree_ticks "$pid")
+    /usr/bin/python3 "$(dirname "$0")/device_clients.py" 127.0.0.1 "$port" "$CERT" "$prefix" \
+        "$CACHE/small-250k.tgz" "$DEVICES" "$DEVICE_SECONDS" $token
+    after=$(tree_ticks "$pid")
+    echo "($after - $before) / $HZ" | bc -l
+}
+mapfile -t NG < <(device_load nginx)
+mapfile -t DG < <(device_load store)
+echo "devices nginx: ${NG[0]} cpu ${NG[1]}; dropgate: ${DG[0]} cpu ${DG[1]}" >&2
+field() { echo "$1" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
+DG_N=$(field "${DG[0]}" uploads); NG_N=$(field "${NG[0]}" uploads)
+result "http: $DEVICES devices x 2 uploads/min of 250 KiB for ${DEVICE_SECONDS}s through the store: uploads (failures)" \
+    "$DG_N ($(field "${DG[0]}" failures))" "$NG_N ($(field "${NG[0]}" failures))" "-" "all accepted"
+result "http: those uploads' p99 latency, ms (dropgate through the store vs nginx into a dir)" \
+    "$(field "${DG[0]}" p99_ms)" "$(field "${NG[0]}" p99_ms)" "-" "<= 100 ms"
+result "http: server CPU ms per small upload (serve: http + store vs nginx)" \
+    "$(printf '%.1f' "$(echo "${DG[1]} * 1000 / $DG_N" | bc -l)")" \
+    "$(printf '%.1f' "$(echo "${NG[1]} * 1000 / $NG_N" | bc -l)")" \
+    "$(printf '%.2f' "$(echo "(${DG[1]} / $DG_N) / (${NG[1]} / $NG_N)" | bc -l)")x" "(info)"
