@@ -115,33 +115,23 @@ put() {
     echo "$(echo "$end - $start" | bc -l) $(echo "($after - $before) / $HZ" | bc -l)"
 }
 
-declare -A BEST CPU
-for server in nginx plain store sftp; do BEST[$server]=999999; CPU[$server]=0; done
 # One unmeasured upload each first: a fresh process's first GiB costs it ~1.5 s more CPU on this
 # VM (first touch of its memory), which says nothing about a server that has been up for a day.
 for server in nginx plain store sftp; do put $server warm > /dev/null; done
-rm -f "$WORK/nginx/up/bwarm.tgz" "$WORK/plain/up/acme/bwarm.tgz"
-for run in $(seq "$RUNS"); do
-    for server in nginx plain store sftp; do
-        read -r wall cpu < <(put $server "$run")
-        echo "run $run $server: ${wall}s, server CPU ${cpu}s" >&2
-        if (($(echo "$wall < ${BEST[$server]}" | bc -l))); then BEST[$server]=$wall; CPU[$server]=$cpu; fi
-        rm -f "$WORK/nginx/up/b$run.tgz" "$WORK/plain/up/acme/b$run.tgz"
-    done
-done
+clean() { rm -f "$WORK/nginx/up/"b*.tgz "$WORK/plain/up/acme/"b*.tgz; }
+clean
+best_of put clean nginx plain store sftp
 cmp "$BIG" "$WORK/dg/data/bundles/acme/h1.tgz" || { echo "the stored bundle differs" >&2; exit 1; }
 
-f2() { printf '%.2f' "$1"; }
-mbps() { printf '%.0f' "$(echo "$BIG_MIB / $1" | bc -l)"; }
 result "http: ${BIG_MIB} MiB PUT over TLS into a plain dir, MiB/s (dropgate http vs nginx dav)" \
     "$(mbps ${BEST[plain]})" "$(mbps ${BEST[nginx]})" \
-    "$(f2 "$(echo "${BEST[nginx]} / ${BEST[plain]}" | bc -l)")x" ">= 1.0x"
+    "$(ratio ${BEST[nginx]} ${BEST[plain]})x" ">= 1.0x"
 result "http: server CPU seconds for that PUT (dropgate http vs nginx)" \
     "$(f2 ${CPU[plain]})" "$(f2 ${CPU[nginx]})" \
-    "$(f2 "$(echo "${CPU[plain]} / ${CPU[nginx]}" | bc -l)")x" "<= 1.0x"
+    "$(ratio ${CPU[plain]} ${CPU[nginx]})x" "<= 1.0x"
 result "http: PUT through the store vs sftp through the store, MiB/s" \
     "$(mbps ${BEST[store]})" "$(mbps ${BEST[sftp]})" \
-    "$(f2 "$(echo "${BEST[sftp]} / ${BEST[store]}" | bc -l)")x" ">= 1.0x"
+    "$(ratio ${BEST[sftp]} ${BEST[store]})x" ">= 1.0x"
 result "http: server CPU seconds through the store (serve: http + store vs serve: gateway + store)" \
     "$(f2 ${CPU[store]})" "$(f2 ${CPU[sftp]})" "-" "(info)"
 

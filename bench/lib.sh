@@ -5,6 +5,30 @@
 # per measure (bench/run collects them into its table).
 result() { printf 'RESULT\t%s\t%s\t%s\t%s\t%s\n' "$@"; }
 
+# best_of MEASURE CLEAN SERVER...: RUNS rounds with the servers alternating; `MEASURE SERVER RUN`
+# prints "wall_seconds cpu_seconds" and `CLEAN` runs after each. Each server's fastest wall time
+# goes into BEST[SERVER] and that run's CPU into CPU[SERVER] (global associative arrays).
+declare -A BEST CPU
+best_of() {
+    local measure=$1 clean=$2 server run wall cpu
+    shift 2
+    for server in "$@"; do BEST[$server]=999999; CPU[$server]=0; done
+    for run in $(seq "$RUNS"); do
+        for server in "$@"; do
+            read -r wall cpu < <($measure "$server" "$run")
+            echo "run $run $server: ${wall}s, server CPU ${cpu}s" >&2
+            if (($(echo "$wall < ${BEST[$server]}" | bc -l))); then
+                BEST[$server]=$wall
+                CPU[$server]=$cpu
+            fi
+            $clean
+        done
+    done
+}
+f2() { printf '%.2f' "$1"; }
+ratio() { f2 "$(echo "$1 / $2" | bc -l)"; }          # A/B to two places
+mbps() { printf '%.0f' "$(echo "$BIG_MIB / $1" | bc -l)"; }  # BIG_MIB in SECONDS, as MiB/s
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

@@ -73,33 +73,22 @@ upload() {
         store) pid=$DG_PID; endpoint="https://localhost:$DG_PORT/files/"; token=$TOKEN ;;
     esac
     before=$(tree_ticks "$pid")
-    wall=$(node "$HERE/js/tus_upload.mjs" "$endpoint" "$BIG" "$name" "$CHUNK" $token)
+    wall=$(node "$HERE/js/tus_upload.mjs" "$endpoint" "$BIG" "r$name.tgz" "$CHUNK" $token)
     after=$(tree_ticks "$pid")
     echo "$wall $(echo "($after - $before) / $HZ" | bc -l)"
 }
 clean() { rm -rf "$WORK/anchor"/* "$WORK/plain/up/acme"/*; }
 
-for server in anchor plain store; do upload $server "warm.tgz" > /dev/null; done
+for server in anchor plain store; do upload $server warm > /dev/null; done
 clean
-declare -A BEST CPU
-for server in anchor plain store; do BEST[$server]=999999; CPU[$server]=0; done
-for run in $(seq "$RUNS"); do
-    for server in anchor plain store; do
-        read -r wall cpu < <(upload $server "r$run.tgz")
-        echo "run $run $server: ${wall}s, server CPU ${cpu}s" >&2
-        if (($(echo "$wall < ${BEST[$server]}" | bc -l))); then BEST[$server]=$wall; CPU[$server]=$cpu; fi
-        clean
-    done
-done
+best_of upload clean anchor plain store
 cmp "$BIG" "$WORK/dg/data/bundles/acme/r1.tgz" || { echo "the stored bundle differs" >&2; exit 1; }
 
-f2() { printf '%.2f' "$1"; }
-mbps() { printf '%.0f' "$(echo "$BIG_MIB / $1" | bc -l)"; }
 result "tus: ${BIG_MIB} MiB tus upload over TLS into a plain dir, MiB/s (dropgate http vs @tus/server)" \
     "$(mbps ${BEST[plain]})" "$(mbps ${BEST[anchor]})" \
-    "$(f2 "$(echo "${BEST[anchor]} / ${BEST[plain]}" | bc -l)")x" ">= 1.0x"
+    "$(ratio ${BEST[anchor]} ${BEST[plain]})x" ">= 1.0x"
 result "tus: server CPU seconds for that upload (dropgate http vs @tus/server)" \
     "$(f2 ${CPU[plain]})" "$(f2 ${CPU[anchor]})" \
-    "$(f2 "$(echo "${CPU[plain]} / ${CPU[anchor]}" | bc -l)")x" "(info)"
+    "$(ratio ${CPU[plain]} ${CPU[anchor]})x" "(info)"
 result "tus: the same through the store (serve: http + store), MiB/s and server CPU s" \
     "$(mbps ${BEST[store]}) / $(f2 ${CPU[store]})" "-" "-" "(info)"
