@@ -86,7 +86,7 @@ awaitable<void> serve_socket(Server& server, tcp::socket socket) {
         co_await serve_requests(server.context, socket, deadline, remote, server.timeouts);
         co_return;
     }
-    beast::ssl_stream<tcp::socket> stream(std::move(socket), *server.tls);
+    TlsStream stream(std::move(socket), *server.tls);
     Deadline tcp(beast::get_lowest_layer(stream), server.stopping);
     tcp.expires_after(server.timeouts.header);
     auto handshake = co_await stream.async_handshake(ssl::stream_base::server,
