@@ -72,9 +72,13 @@ StoreUpload::StoreUpload(const config::Config& config, std::string customer, std
 
 StoreUpload StoreUpload::create(const config::Config& config, const std::string& customer,
                                 const std::string& path, const Tags& tags) {
-    make_parents(config, customer, path);
     auto file = in_mount(config, customer, path);
-    UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+    UniqueFd fd(::open(file.c_str(), kFlags, 0644));
+    if (!fd && errno == ENOENT && path.find('/') != std::string::npos) {
+        make_parents(config, customer, path);  // only when missing: each level is a round trip
+        fd.reset(::open(file.c_str(), kFlags, 0644));
+    }
     if (!fd) {
         int error = errno;
         std::string reason = error == EEXIST ? contract::already_exists(customer + "/" + path)
@@ -136,6 +140,10 @@ void StoreUpload::write(const char* data, std::size_t size) {
 BundleFacts StoreUpload::finish() {
     int result = ::close(fd_.release());
     int error = result == 0 ? 0 : errno;
+    // A close that returned 0 and left a readable bundle is its acceptance: the index is asked
+    // only when something else happened (a refusal's reason, a held name discarded later).
+    if (error == 0)
+        if (auto facts = bundle_facts(*config_, customer_, path_)) return *facts;
     if (auto refused = index::recorded_refusal(config_->index.database, upload_id_, error))
         throw UploadRefused(*refused);
     if (auto facts = bundle_facts(*config_, customer_, path_)) return *facts;
