@@ -27,17 +27,8 @@ command -v nginx > /dev/null || { echo "nginx is not installed (scripts/deps --t
 bench_work
 bench_keys
 CACHE=${BENCH_DIR:-/tmp/dropgate-bench}
-mkdir -p "$CACHE"
-make_bundles "$CACHE/bundle-${BENCH_MIB}m.tgz:$((BENCH_MIB * 1024))"
-BIG="$CACHE/bundle-${BENCH_MIB}m.tgz"
-cat "$BIG" > /dev/null
-BIG_MIB=$(($(stat -c %s "$BIG") >> 20))
-
-"$DROPGATE" init "$WORK/init" > /dev/null
-CERT="$WORK/init/keys/http_cert.pem"
-KEY="$WORK/init/keys/http_key.pem"
-TOKEN=$("$DROPGATE" token acme 2> "$WORK/token.err")
-TOKEN_LINE=$(grep '^tokens = ' "$WORK/token.err")
+big_bundle
+https_setup "$DROPGATE"
 
 # --- nginx: TLS, PUT into a directory ---------------------------------------------------------
 NGINX_PORT=$(free_port)
@@ -65,28 +56,9 @@ NGINX_PID=$!; PIDS+=($NGINX_PID)
 wait_port $NGINX_PORT
 
 # --- dropgate http into a plain directory, and dropgate serve with [http] ---------------------
-PLAIN_PORT=$(free_port)
-mkdir -p "$WORK/plain/up/acme"
-dropgate_config "$WORK/plain" "$(free_port)" "[index]
-database = \"data/index.sqlite3\"
-[http]
-listen = [\"127.0.0.1:$PLAIN_PORT\"]
-tls_cert = \"$CERT\"
-tls_key = \"$KEY\""
-sed -i 's/^mount = "store"/mount = "up"/' "$WORK/plain/dropgate.toml"
-echo "$TOKEN_LINE" >> "$WORK/plain/dropgate.toml"
-"$DROPGATE" http -c "$WORK/plain/dropgate.toml" 2> "$WORK/plain.log" &
-PLAIN_PID=$!; PIDS+=($PLAIN_PID)
-wait_port $PLAIN_PORT
-
+start_plain_http "$DROPGATE" "$WORK/plain"
 DG_HTTP=$(free_port); DG_SSH=$(free_port)
-dropgate_config "$WORK/dg" "$DG_SSH" "[index]
-database = \"data/index.sqlite3\"
-[http]
-listen = [\"127.0.0.1:$DG_HTTP\"]
-tls_cert = \"$CERT\"
-tls_key = \"$KEY\""
-echo "$TOKEN_LINE" >> "$WORK/dg/dropgate.toml"
+http_config "$WORK/dg" "$DG_HTTP" "$DG_SSH"
 start_serve "$DROPGATE" "$WORK/dg/dropgate.toml" "$WORK/dg.log"
 DG_PID=$SERVE_PID
 

@@ -212,3 +212,49 @@ role = "customer"
 keys = ["$(cat "$WORK/client.pub")"]
 EOF
 }
+
+# big_bundle: the ~1 GiB bench bundle (BENCH_MIB uncompressed, default 2816) in the cache,
+# generated once, and read into the page cache so every writer reads it from memory. Sets BIG
+# and BIG_MIB.
+big_bundle() {
+    local cache=${BENCH_DIR:-/tmp/dropgate-bench}
+    mkdir -p "$cache"
+    BIG=$cache/bundle-${BENCH_MIB:-2816}m.tgz
+    make_bundles "$BIG:$((${BENCH_MIB:-2816} * 1024))"
+    cat "$BIG" > /dev/null
+    BIG_MIB=$(($(stat -c %s "$BIG") >> 20))
+}
+
+# --- the HTTPS setup bench/http.sh and tus.sh share --------------------------------------------
+# https_setup DROPGATE: the certificate `dropgate init` makes and an API token for acme. Sets
+# CERT, KEY, TOKEN and TOKEN_LINE (the config line that stores its hash).
+https_setup() {
+    "$1" init "$WORK/init" > /dev/null
+    CERT="$WORK/init/keys/http_cert.pem"
+    KEY="$WORK/init/keys/http_key.pem"
+    TOKEN=$("$1" token acme 2> "$WORK/token.err")
+    TOKEN_LINE=$(grep '^tokens = ' "$WORK/token.err")
+}
+# http_config DIR HTTP_PORT [SSH_PORT]: dropgate_config with the index in DIR/data, [http] on
+# HTTP_PORT with https_setup's certificate, and acme's token.
+http_config() {
+    dropgate_config "$1" "${3:-$(free_port)}" "[index]
+database = \"data/index.sqlite3\"
+[http]
+listen = [\"127.0.0.1:$2\"]
+tls_cert = \"$CERT\"
+tls_key = \"$KEY\""
+    echo "$TOKEN_LINE" >> "$1/dropgate.toml"
+}
+# start_plain_http DROPGATE DIR: `dropgate http` alone whose mount is DIR/up, a plain directory
+# (the front end's own cost, without the store). Sets PLAIN_PORT and PLAIN_PID.
+start_plain_http() {
+    PLAIN_PORT=$(free_port)
+    http_config "$2" "$PLAIN_PORT"
+    mkdir -p "$2/up/acme"
+    sed -i 's/^mount = "store"/mount = "up"/' "$2/dropgate.toml"
+    "$1" http -c "$2/dropgate.toml" 2> "$2.log" &
+    PLAIN_PID=$!
+    PIDS+=($PLAIN_PID)
+    wait_port "$PLAIN_PORT"
+}

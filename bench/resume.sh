@@ -19,12 +19,8 @@ RUNS=${RUNS:-3}
 source "$(dirname "$0")/lib.sh"
 bench_work
 bench_keys
-CACHE=${BENCH_DIR:-/tmp/dropgate-bench}
-mkdir -p "$CACHE"
-make_bundles "$CACHE/bundle-${BENCH_MIB}m.tgz:$((BENCH_MIB * 1024))"
-BIG=$CACHE/bundle-${BENCH_MIB}m.tgz
+big_bundle
 SIZE=$(stat -L -c %s "$BIG")
-cat "$BIG" > /dev/null
 
 mkdir -p "$WORK/sshd_up"
 start_sshd_anchor "$WORK" "$WORK/host" "$WORK/authorized_keys"; PIDS+=($SSHD_PID)

@@ -23,19 +23,9 @@ source "$HERE/lib.sh"
 
 bench_work
 bench_keys
-CACHE=${BENCH_DIR:-/tmp/dropgate-bench}
-mkdir -p "$CACHE"
-make_bundles "$CACHE/bundle-${BENCH_MIB}m.tgz:$((BENCH_MIB * 1024))"
-BIG="$CACHE/bundle-${BENCH_MIB}m.tgz"
-cat "$BIG" > /dev/null
-BIG_MIB=$(($(stat -c %s "$BIG") >> 20))
-
-"$DROPGATE" init "$WORK/init" > /dev/null
-CERT="$WORK/init/keys/http_cert.pem"
-KEY="$WORK/init/keys/http_key.pem"
+big_bundle
+https_setup "$DROPGATE"
 export NODE_EXTRA_CA_CERTS=$CERT
-TOKEN=$("$DROPGATE" token acme 2> "$WORK/token.err")
-TOKEN_LINE=$(grep '^tokens = ' "$WORK/token.err")
 
 ANCHOR_PORT=$(free_port)
 mkdir -p "$WORK/anchor"
@@ -43,22 +33,7 @@ node "$HERE/js/tus_anchor.mjs" "$ANCHOR_PORT" "$CERT" "$KEY" "$WORK/anchor" > "$
 ANCHOR_PID=$!; PIDS+=($ANCHOR_PID)
 wait_port $ANCHOR_PORT
 
-http_config() {  # DIR HTTP_PORT: a dropgate config with [http] and acme's token
-    dropgate_config "$1" "$(free_port)" "[index]
-database = \"data/index.sqlite3\"
-[http]
-listen = [\"127.0.0.1:$2\"]
-tls_cert = \"$CERT\"
-tls_key = \"$KEY\""
-    echo "$TOKEN_LINE" >> "$1/dropgate.toml"
-}
-PLAIN_PORT=$(free_port)
-http_config "$WORK/plain" "$PLAIN_PORT"
-mkdir -p "$WORK/plain/up/acme"
-sed -i 's/^mount = "store"/mount = "up"/' "$WORK/plain/dropgate.toml"
-"$DROPGATE" http -c "$WORK/plain/dropgate.toml" 2> "$WORK/plain.log" &
-PLAIN_PID=$!; PIDS+=($PLAIN_PID)
-wait_port $PLAIN_PORT
+start_plain_http "$DROPGATE" "$WORK/plain"
 DG_PORT=$(free_port)
 http_config "$WORK/dg" "$DG_PORT"
 start_serve "$DROPGATE" "$WORK/dg/dropgate.toml" "$WORK/dg.log"
