@@ -9,7 +9,7 @@ namespace dropgate::http {
 
 namespace {
 
-// The same family the gateway counts SSH failures in, with its own door as the label.
+// Beside the gateway's dropgate_auth_failures_total (SSH): the HTTP door's own count.
 const metrics::Counter http_auth_failures("dropgate_http_auth_failures_total",
                                           "Failed HTTP logins and requests with a wrong token");
 

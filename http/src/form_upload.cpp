@@ -49,6 +49,12 @@ awaitable<Reply> post_upload(Call& call) {
     auto results = nlohmann::ordered_json::array();
     Status worst = Status::created;
     std::optional<PartUpload> part;
+    auto conclude = [&](const std::optional<BundleFacts>& facts) {  // one result per file
+        results.push_back(result_of(*part, facts));
+        if (part->refused && worst == Status::created) worst = status_for(part->refused->error);
+        log::info(facts ? "http_upload_accepted" : "http_upload_refused",
+                  {{"customer", customer}, {"name", part->name}, {"protocol", "form"}});
+    };
     auto buffer = std::make_unique<char[]>(kWriteSize);
     bool malformed = false;
     while (!exchange.body_done() && !malformed) {
@@ -80,10 +86,7 @@ awaitable<Reply> post_upload(Call& call) {
                         part->refused = e.refusal();
                     }
                 }
-                if (part->refused) {  // refused before its first byte: its result now
-                    results.push_back(result_of(*part, std::nullopt));
-                    if (worst == Status::created) worst = status_for(part->refused->error);
-                }
+                if (part->refused) conclude(std::nullopt);  // refused before its first byte
                 continue;
             }
             if (!part || !part->upload) continue;  // a field, or a part already refused
@@ -104,12 +107,8 @@ awaitable<Reply> post_upload(Call& call) {
             }
             if (part->refused) part->upload.reset();  // its verdict is committed
             if (!last && !part->refused) continue;
-            results.push_back(result_of(*part, facts));
-            if (part->refused && worst == Status::created) worst = status_for(part->refused->error);
-            log::info(facts ? "http_upload_accepted" : "http_upload_refused",
-                      {{"customer", customer}, {"name", part->name}, {"protocol", "form"}});
+            conclude(facts);
             part->upload.reset();
-            part->name.clear();
         }
     }
     if (part && part->upload) co_await suspend_upload(context, *part->upload);  // cut: partial

@@ -12,6 +12,9 @@
 
 namespace dropgate::http {
 
+// The one tus protocol version spoken at /files/ (Tus-Resumable, Tus-Version).
+inline constexpr const char* kTusVersion = "1.0.0";
+
 struct Call {
     Context& context;
     Exchange& exchange;

@@ -33,7 +33,9 @@ std::optional<index::UploadFilter> filter_of(const Call& call, std::string& prob
     if (auto status = query_param(query, "status"); !status.empty()) {
         filter.status = contract::parse_state(status);
         if (!filter.status) {
-            problem = "status: expected one of uploading, partial, accepted, rejected, aborted";
+            problem = "status: expected one of ";
+            for (const auto& name : contract::state_names())
+                problem += (problem.back() == ' ' ? "" : ", ") + name;
             return std::nullopt;
         }
     }

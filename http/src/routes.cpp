@@ -115,9 +115,10 @@ Admission admit(Context& context, const Exchange& exchange) {
             return answer(text_reply(Status::forbidden, "the support role is read-only"));
     }
     if (admission.route->path == "/files/" && method != Verb::options &&
-        exchange.header("Tus-Resumable") != "1.0.0")
-        return answer(text_reply(Status::precondition_failed, "Tus-Resumable: 1.0.0 is required")
-                          .header("Tus-Version", "1.0.0"));
+        exchange.header("Tus-Resumable") != kTusVersion)
+        return answer(text_reply(Status::precondition_failed,
+                                 std::string("Tus-Resumable: ") + kTusVersion + " is required")
+                          .header("Tus-Version", kTusVersion));
     return admission;
 }
 

@@ -26,6 +26,13 @@ void tag(int fd, const char* name, const std::string& value) {
     if (!value.empty()) ::fsetxattr(fd, name, value.data(), value.size(), 0);
 }
 
+// What the store records with the upload's row (and the reason lookup needs: its upload id).
+void tag_all(int fd, const StoreUpload::Tags& tags) {
+    tag(fd, contract::xattr::kUploadId, tags.upload_id);
+    tag(fd, contract::xattr::kRemote, tags.remote);
+    tag(fd, contract::xattr::kClientVersion, tags.client);
+}
+
 std::string read_xattr(const std::filesystem::path& file, const char* name) {
     char value[256];
     ssize_t n = ::getxattr(file.c_str(), name, value, sizeof value);
@@ -88,9 +95,7 @@ StoreUpload StoreUpload::create(const config::Config& config, const std::string&
                                  : contract::describe(error);
         throw UploadRefused(contract::Refusal{error, reason});
     }
-    tag(fd.get(), contract::xattr::kUploadId, tags.upload_id);
-    tag(fd.get(), contract::xattr::kRemote, tags.remote);
-    tag(fd.get(), contract::xattr::kClientVersion, tags.client);
+    tag_all(fd.get(), tags);
     return StoreUpload(config, customer, path, std::move(fd), 0, tags.upload_id);
 }
 
@@ -106,9 +111,7 @@ StoreUpload StoreUpload::resume(const config::Config& config, const std::string&
                         std::to_string(offset) + ": continue at its size"});
     if (::lseek(fd.get(), static_cast<off_t>(offset), SEEK_SET) < 0)
         throw UploadRefused(contract::Refusal{errno, contract::describe(errno)});
-    tag(fd.get(), contract::xattr::kUploadId, tags.upload_id);
-    tag(fd.get(), contract::xattr::kRemote, tags.remote);
-    tag(fd.get(), contract::xattr::kClientVersion, tags.client);
+    tag_all(fd.get(), tags);
     return StoreUpload(config, customer, path, std::move(fd), offset, tags.upload_id);
 }
 
@@ -142,11 +145,11 @@ BundleFacts StoreUpload::finish() {
     int error = result == 0 ? 0 : errno;
     // A close that returned 0 and left a readable bundle is its acceptance: the index is asked
     // only when something else happened (a refusal's reason, a held name discarded later).
-    if (error == 0)
-        if (auto facts = bundle_facts(*config_, customer_, path_)) return *facts;
+    auto facts = bundle_facts(*config_, customer_, path_);
+    if (error == 0 && facts) return *facts;
     if (auto refused = index::recorded_refusal(config_->index.database, upload_id_, error))
         throw UploadRefused(*refused);
-    if (auto facts = bundle_facts(*config_, customer_, path_)) return *facts;
+    if (facts) return *facts;
     throw UploadRefused(contract::Refusal{EIO, "accepted, but not readable through the mount"});
 }
 

@@ -28,9 +28,14 @@ constexpr std::string_view kOffsetStream = "application/offset+octet-stream";
 // A PATCH with Upload-Checksum is held in memory until its digest is checked: bytes the store
 // took cannot be taken back. Clients that send checksums send chunks (tus-js-client chunkSize).
 constexpr std::size_t kChecksumChunkLimit = 64u << 20;
+constexpr const char* kPastLength = "the body goes past Upload-Length";
+
+Reply locked() {
+    return text_reply(Status::locked, "another request is writing this upload");
+}
 
 Reply tus(Reply reply) {
-    reply.header("Tus-Resumable", "1.0.0");
+    reply.header("Tus-Resumable", kTusVersion);
     return reply;
 }
 
@@ -118,7 +123,7 @@ awaitable<Reply> write_at(Call& call, const TusId& id, std::uint64_t offset,
     auto& exchange = call.exchange;
     const std::string customer = call.who.user->name;
     if (auto size = exchange.content_length(); size && offset + *size > id.length)
-        co_return text_reply(Status::payload_too_large, "the body goes past Upload-Length");
+        co_return text_reply(Status::payload_too_large, kPastLength);
     std::string held;  // the whole chunk, when it carries a checksum
     if (std::string_view checksum = exchange.header("Upload-Checksum"); !checksum.empty()) {
         auto size = exchange.content_length();
@@ -157,7 +162,7 @@ awaitable<Reply> write_at(Call& call, const TusId& id, std::uint64_t offset,
             fits = co_await pump_body(context, exchange, *upload, id.length - offset);
         if (!fits) {
             co_await suspend_upload(context, *upload);
-            co_return text_reply(Status::payload_too_large, "the body goes past Upload-Length");
+            co_return text_reply(Status::payload_too_large, kPastLength);
         }
         if (upload->size() < id.length) {
             std::uint64_t now_at = upload->size();
@@ -212,8 +217,8 @@ std::optional<Reply> no_longer_writable(const TusState& state) {
 
 awaitable<Reply> tus_options(Call& call) {
     co_return Reply{Status::no_content, {}, {}, {}}
-        .header("Tus-Resumable", "1.0.0")
-        .header("Tus-Version", "1.0.0")
+        .header("Tus-Resumable", kTusVersion)
+        .header("Tus-Version", kTusVersion)
         .header("Tus-Extension", "creation,creation-with-upload,termination,expiration,checksum")
         .header("Tus-Max-Size", std::to_string(call.context.config.store.max_bundle_size))
         .header("Tus-Checksum-Algorithm", "sha256,sha1,md5");
@@ -308,8 +313,7 @@ awaitable<Reply> tus_patch(Call& call) {
     if (!offset)
         co_return tus(text_reply(Status::bad_request, "Upload-Offset is missing or not a number"));
     UploadLock lock(call.context, id->upload_id);
-    if (!lock.held())
-        co_return tus(text_reply(Status::locked, "another request is writing this upload"));
+    if (!lock.held()) co_return tus(locked());
     const TusState state = co_await state_of(call, *id);
     if (auto ended = no_longer_writable(state)) co_return *ended;
     if (state.offset != *offset)
@@ -328,8 +332,7 @@ awaitable<Reply> tus_delete(Call& call) {
     auto id = id_of(call);
     if (!id) co_return tus(text_reply(Status::not_found, "no such upload"));
     UploadLock lock(call.context, id->upload_id);
-    if (!lock.held())
-        co_return tus(text_reply(Status::locked, "another request is writing this upload"));
+    if (!lock.held()) co_return tus(locked());
     const std::string customer = call.who.user->name;
     auto ended = co_await on_files(call.context, [&]() -> std::optional<Reply> {
         auto state = tus_state(call.context.config, customer, *id);

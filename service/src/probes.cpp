@@ -36,4 +36,10 @@ bool port_listening(const config::Endpoint& endpoint) {
     return false;
 }
 
+bool all_listening(const std::vector<config::Endpoint>& endpoints) {
+    for (const auto& endpoint : endpoints)
+        if (!port_listening(endpoint)) return false;
+    return true;
+}
+
 }  // namespace dropgate::service

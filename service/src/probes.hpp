@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <vector>
 
 #include "dropgate/config/config.hpp"
 
@@ -14,5 +15,7 @@ bool store_mounted(const std::filesystem::path& mount);
 
 // True if some socket is in LISTEN state on the endpoint's TCP port.
 bool port_listening(const config::Endpoint& endpoint);
+// True if every endpoint's port is listening (a part's readiness).
+bool all_listening(const std::vector<config::Endpoint>& endpoints);
 
 }  // namespace dropgate::service

@@ -72,11 +72,7 @@ int serve(const config::Config& config, const ServeOptions& options) {
     health.store_up = true;
 
     ChildProcess gateway("gateway", {"gateway", "-c", config_file});
-    auto listening = [&] {
-        for (const auto& endpoint : config.server.listen)
-            if (!port_listening(endpoint)) return false;
-        return true;
-    };
+    auto listening = [&] { return all_listening(config.server.listen); };
     if (!wait_until(gateway, signals, options.start_timeout, listening, stop_requested)) {
         gateway.stop(options.grace_period);
         store.stop(options.grace_period);
@@ -90,11 +86,7 @@ int serve(const config::Config& config, const ServeOptions& options) {
     if (config.http) {
         health.http_configured = true;
         http.emplace("http", std::vector<std::string>{"http", "-c", config_file});
-        auto http_listening = [&] {
-            for (const auto& endpoint : config.http->listen)
-                if (!port_listening(endpoint)) return false;
-            return true;
-        };
+        auto http_listening = [&] { return all_listening(config.http->listen); };
         if (!wait_until(*http, signals, options.start_timeout, http_listening, stop_requested)) {
             http->stop(options.grace_period);
             gateway.stop(options.grace_period);
@@ -155,12 +147,13 @@ int serve(const config::Config& config, const ServeOptions& options) {
     health.gateway_up = false;
     int http_status = http ? http->stop(options.grace_period + 5s) : 0;
     health.http_up = false;
-    gateway_status = gateway_status != 0 ? gateway_status : http_status;
     int store_status = store.stop(options.grace_period);
     health.store_up = false;
-    log::info("service_stopped",
-              {{"gateway_status", gateway_status}, {"store_status", store_status}});
-    return (gateway_status == 0 && store_status == 0) ? 0 : 1;
+    nlohmann::ordered_json stopped{{"gateway_status", gateway_status},
+                                   {"store_status", store_status}};
+    if (http) stopped["http_status"] = http_status;
+    log::info("service_stopped", stopped);
+    return (gateway_status == 0 && http_status == 0 && store_status == 0) ? 0 : 1;
 }
 
 }  // namespace dropgate::service
