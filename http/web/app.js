@@ -170,6 +170,20 @@ async function send(files) {
 
 // ---- lists ---------------------------------------------------------------------------------
 
+const link = (href, text) => Object.assign(document.createElement("a"), { href, textContent: text });
+const verdictText = (u) => (u.reason ? `${u.status}: ${u.reason}` : u.status);
+const formQuery = (form) => new URLSearchParams([...new FormData(form)].filter(([, v]) => v));
+
+// Fetches `url` and fills `table`'s body with one row per item of the answer's `key` list;
+// a refusal shows as one row with its reason.
+async function fillTable(table, url, key, addRow) {
+  const got = await api("GET", url);
+  const body = $(`${table} tbody`);
+  body.replaceChildren();
+  if (!got.ok) { cell(body.insertRow(), await got.text(), "error"); return; }
+  for (const item of (await got.json())[key]) addRow(body.insertRow(), item);
+}
+
 async function refreshMine() {
   const got = await api("GET", "/api/uploads");
   if (!got.ok) return;
@@ -178,49 +192,35 @@ async function refreshMine() {
   for (const u of (await got.json()).uploads) {
     const row = body.insertRow();
     const name = cell(row, u.path);
-    if (u.status === "accepted") {
-      name.replaceChildren(Object.assign(document.createElement("a"), { href: `/download/${encodeURI(u.path)}`, textContent: u.path }));
-    }
-    cell(row, u.reason ? `${u.status}: ${u.reason}` : u.status, u.status);
+    if (u.status === "accepted") name.replaceChildren(link(`/download/${encodeURI(u.path)}`, u.path));
+    cell(row, verdictText(u), u.status);
     cell(row, bytes(u.bytes));
     cell(row, u.sha256, "code");
     cell(row, u.finished_at);
   }
 }
 
-async function refreshBundles(form) {
-  const query = new URLSearchParams([...new FormData(form)].filter(([, v]) => v));
-  const got = await api("GET", `/api/uploads?${query}`);
-  const body = $("#bundles tbody");
-  body.replaceChildren();
-  if (!got.ok) { cell(body.insertRow(), await got.text(), "error"); return; }
-  for (const u of (await got.json()).uploads) {
-    const row = body.insertRow();
+function refreshBundles(form) {
+  return fillTable("#bundles", `/api/uploads?${formQuery(form)}`, "uploads", (row, u) => {
     cell(row, u.customer);
     cell(row, u.path);
-    cell(row, u.reason ? `${u.status}: ${u.reason}` : u.status, u.status);
+    cell(row, verdictText(u), u.status);
     cell(row, bytes(u.bytes));
     cell(row, String(u.members));
     cell(row, u.finished_at);
-    const link = row.insertCell();
+    const download = row.insertCell();
     if (u.status === "accepted")
-      link.appendChild(Object.assign(document.createElement("a"), { href: `/download/${encodeURI(u.customer + "/" + u.path)}`, textContent: "download" }));
-  }
+      download.appendChild(link(`/download/${encodeURI(u.customer + "/" + u.path)}`, "download"));
+  });
 }
 
-async function findMembers(form) {
-  const query = new URLSearchParams([...new FormData(form)].filter(([, v]) => v));
-  const got = await api("GET", `/api/members?${query}`);
-  const body = $("#members tbody");
-  body.replaceChildren();
-  if (!got.ok) { cell(body.insertRow(), await got.text(), "error"); return; }
-  for (const m of (await got.json()).members) {
-    const row = body.insertRow();
+function findMembers(form) {
+  return fillTable("#members", `/api/members?${formQuery(form)}`, "members", (row, m) => {
     cell(row, m.customer);
     cell(row, m.bundle);
     cell(row, m.member, "code");
     cell(row, bytes(m.size));
-  }
+  });
 }
 
 // ---- session -------------------------------------------------------------------------------
