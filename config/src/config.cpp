@@ -7,6 +7,7 @@
 #include <set>
 
 #include "reader.hpp"
+#include "replicate.hpp"
 #include "users.hpp"
 
 namespace dropgate::config {
@@ -161,14 +162,14 @@ std::optional<Http> read_http(const toml::table* table, const std::string& file,
 }
 
 void check_sections(const toml::table& root, const std::string& file) {
-    static const std::set<std::string, std::less<>> known{"server",  "store", "index",
-                                                          "metrics", "http",  "user"};
+    static const std::set<std::string, std::less<>> known{
+        "server", "store", "index", "metrics", "http", "replicate", "retention", "user"};
     for (const auto& [key, value] : root) {
         if (known.count(key.str())) continue;
         throw ConfigError(file + ":" + std::to_string(key.source().begin.line) + ": " +
                           std::string(key.str()) +
                           ": unknown section (expected [server], [store], [index], [metrics], "
-                          "[http] or [[user]])");
+                          "[http], [replicate], [retention] or [[user]])");
     }
 }
 
@@ -198,6 +199,9 @@ Config load(const std::filesystem::path& file) {
     config.index = read_index(section(root, name, "index"), name, base, config.store);
     config.metrics = read_metrics(section(root, name, "metrics"), name);
     config.http = read_http(section(root, name, "http"), name, base);
+    config.replicate = detail::read_replicate(section(root, name, "replicate"), name, base);
+    config.retention = detail::read_retention(section(root, name, "retention"), name,
+                                              config.replicate.has_value());
     config.users = detail::read_users(root, name, base);
     return config;
 }

@@ -77,6 +77,25 @@ std::string render(const Config& config) {
         }
         root.insert("http", std::move(http));
     }
+    if (config.replicate) {
+        const Replicate& r = *config.replicate;
+        // The credentials themselves are never rendered: only where they come from.
+        toml::table replicate{{"endpoint", r.endpoint},
+                              {"bucket", r.bucket},
+                              {"region", r.region},
+                              {"prefix", r.prefix},
+                              {"rate", r.rate_text},
+                              {"concurrency", static_cast<std::int64_t>(r.concurrency)},
+                              {"part_size", size_text(r.part_size)}};
+        if (r.credentials_file) replicate.insert("credentials_file", r.credentials_file->string());
+        root.insert("replicate", std::move(replicate));
+        toml::table retention{{"cache_size", size_text(config.retention.cache_size)}};
+        if (config.retention.keep_local)
+            retention.insert("keep_local", duration_text(*config.retention.keep_local));
+        if (config.retention.delete_after)
+            retention.insert("delete_after", duration_text(*config.retention.delete_after));
+        root.insert("retention", std::move(retention));
+    }
     toml::array users;
     for (const auto& user : config.users) {
         toml::table entry{{"name", user.name}, {"role", std::string(to_string(user.role))}};

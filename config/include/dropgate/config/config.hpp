@@ -74,6 +74,39 @@ struct Http {
     std::uint32_t max_connections = 20000;
 };
 
+// Object storage replication (spec §12); absent section: bundles stay local only.
+struct Replicate {
+    // One step of the rate timetable: from `minute` of the day (local time) on, at most
+    // `bytes_per_second` (0: no cap). Sorted by minute; a plain rate is one step at 00:00.
+    struct RateStep {
+        int minute = 0;
+        std::uint64_t bytes_per_second = 0;
+    };
+    std::string endpoint;  // "https://s3.eu-west-1.amazonaws.com", "http://127.0.0.1:4568"
+    std::string bucket;
+    std::string region = "us-east-1";
+    std::string prefix;  // object key = prefix + customer + "/" + path
+    // From `credentials_file` (TOML: access_key_id, secret_access_key) or the environment
+    // (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY). Never logged, never rendered.
+    std::string access_key_id;
+    std::string secret_access_key;
+    std::optional<std::filesystem::path> credentials_file;
+    std::string rate_text = "off";  // as written, for render()
+    std::vector<RateStep> rate;     // empty: no cap
+    std::uint32_t concurrency = 4;
+    std::uint64_t part_size = 16ull << 20;  // ≥ 8 MiB; larger bundles go multipart
+
+    // The cap in force at `minute_of_day` (0: none).
+    std::uint64_t bytes_per_second_at(int minute_of_day) const;
+};
+
+// When local copies of replicated bundles go (spec §12); only with [replicate].
+struct Retention {
+    std::optional<std::chrono::seconds> keep_local;    // absent: keep every local copy
+    std::optional<std::chrono::seconds> delete_after;  // absent: keep bundles forever
+    std::uint64_t cache_size = 1ull << 30;             // read-through cache of remote bundles
+};
+
 struct Metrics {
     std::optional<Endpoint> listen;  // absent: metrics disabled
 };
@@ -85,6 +118,8 @@ struct Config {
     Index index;
     Metrics metrics;
     std::optional<Http> http;
+    std::optional<Replicate> replicate;
+    Retention retention;
     std::vector<User> users;
 
     const User* find_user(std::string_view name) const;
@@ -99,6 +134,9 @@ Config load(const std::filesystem::path& file);
 std::uint64_t parse_size(std::string_view text);
 // Parses "30s", "15m", "2h", "90" (seconds). Throws std::invalid_argument with a reason.
 std::chrono::seconds parse_duration(std::string_view text);
+// Parses a rate: "40Mbit/s", "5MB/s", "512KiB/s", "off" (0), or a timetable of
+// "HH:MM,RATE" steps ("08:00,40Mbit/s 19:00,off"). Throws std::invalid_argument.
+std::vector<Replicate::RateStep> parse_rate(std::string_view text);
 // "host:port", "[v6]:port". Throws std::invalid_argument.
 Endpoint parse_endpoint(std::string_view text);
 
