@@ -106,6 +106,14 @@ std::int64_t Index::record(const UploadRecord& upload, const MemberSpool* member
         std::int64_t id = write_row(*impl_, upload, continues);
         // Members are only kept for accepted bundles (spec §6).
         if (members && upload.status == UploadState::accepted) write_members(*impl_, id, *members);
+        // The outbox: accepting a bundle and queueing it for replication are one commit.
+        if (upload.status == UploadState::accepted)
+            impl_
+                ->prepared(impl_->enqueue_replica,
+                           "INSERT INTO replicas (upload_id, queued_at) VALUES (?1, ?2)")
+                .bind(1, id)
+                .bind(2, format_timestamp(upload.finished_at))
+                .run();
         transaction.commit();
         return id;
     } catch (const DuplicateError& e) {

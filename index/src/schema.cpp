@@ -109,7 +109,37 @@ CREATE INDEX uploads_by_customer ON uploads (customer, finished_at);
 CREATE INDEX uploads_by_status ON uploads (status, finished_at);
 )sql";
 
-constexpr std::array kSteps{kVersion1, kVersion2, kVersion3};
+// Version 4: replication to object storage (spec §12). The row is the outbox: the transaction
+// that accepts a bundle inserts it, so no accepted bundle can be missed by the worker; bundles
+// accepted before this version are queued by the migration itself. Times the worker compares
+// (leases, retries) are unix milliseconds; times people read are ISO-8601 like the rest.
+constexpr const char* kVersion4 = R"sql(
+CREATE TABLE replicas (
+    upload_id        INTEGER PRIMARY KEY REFERENCES uploads (id),
+    state            TEXT    NOT NULL DEFAULT 'queued'
+                         CHECK (state IN ('queued', 'replicated', 'deleted')),
+    local            INTEGER NOT NULL DEFAULT 1,
+    queued_at        TEXT    NOT NULL,
+    tries            INTEGER NOT NULL DEFAULT 0,
+    next_try_at      INTEGER NOT NULL DEFAULT 0,
+    lease_until      INTEGER NOT NULL DEFAULT 0,
+    lease_owner      INTEGER NOT NULL DEFAULT 0,
+    error_kind       TEXT    NOT NULL DEFAULT '',
+    last_error       TEXT    NOT NULL DEFAULT '',
+    multipart_id     TEXT    NOT NULL DEFAULT '',
+    object_key       TEXT    NOT NULL DEFAULT '',
+    etag             TEXT    NOT NULL DEFAULT '',
+    replicated_at    TEXT,
+    local_removed_at TEXT,
+    deleted_at       TEXT
+);
+CREATE INDEX replicas_queue ON replicas (next_try_at) WHERE state = 'queued';
+CREATE INDEX replicas_by_state ON replicas (state, local);
+INSERT INTO replicas (upload_id, queued_at)
+    SELECT id, finished_at FROM uploads WHERE status = 'accepted' ORDER BY id;
+)sql";
+
+constexpr std::array kSteps{kVersion1, kVersion2, kVersion3, kVersion4};
 
 }  // namespace
 

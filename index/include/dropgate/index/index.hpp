@@ -162,6 +162,7 @@ class Index {
   private:
     explicit Index(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
+    friend class Replicas;  // the replication queue shares the connection (replicas.hpp)
 };
 
 // The schema version this build writes (the number of migration steps).
