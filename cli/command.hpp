@@ -51,6 +51,7 @@ void add_store(CLI::App& app);
 void add_mount(CLI::App& app);
 void add_gateway(CLI::App& app);
 void add_http(CLI::App& app);
+void add_replicate(CLI::App& app);
 void add_token(CLI::App& app);
 void add_serve(CLI::App& app);
 

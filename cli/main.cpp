@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     add_mount(app);
     add_gateway(app);
     add_http(app);
+    add_replicate(app);
     add_token(app);
     add_serve(app);
 

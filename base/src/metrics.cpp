@@ -55,11 +55,12 @@ Registry& registry() {
     return instance;
 }
 
-std::size_t enroll(Kind kind, std::string_view name, std::string_view help,
-                   std::string_view labels, std::size_t slots) {
+std::size_t enroll(Kind kind, std::string_view name, std::string_view help, std::string_view labels,
+                   std::size_t slots) {
     Registry& r = registry();
     if (r.region) throw std::logic_error("metric " + std::string(name) + " registered after init");
-    r.families.push_back({kind, std::string(name), std::string(help), std::string(labels), r.slots});
+    r.families.push_back(
+        {kind, std::string(name), std::string(help), std::string(labels), r.slots});
     r.slots += slots;
     return r.families.back().slot;
 }
@@ -120,6 +121,17 @@ Gauge::Gauge(std::string_view name, std::string_view help)
 
 void Gauge::add(std::int64_t amount) const {
     slot(slot_).fetch_add(std::uint64_t(amount), std::memory_order_relaxed);  // two's complement
+}
+
+void Gauge::set(std::int64_t value) const {
+    slot(slot_).store(std::uint64_t(value), std::memory_order_relaxed);
+}
+
+std::optional<std::int64_t> value_of(std::string_view name, std::string_view labels) {
+    for (const auto& f : registry().families)
+        if (f.name == name && f.labels == labels && f.kind != Kind::histogram)
+            return std::int64_t(slot(f.slot).load(std::memory_order_relaxed));
+    return std::nullopt;
 }
 
 std::int64_t Gauge::value() const {

@@ -5,9 +5,24 @@
 #include <stdexcept>
 
 #include "dropgate/base/metrics.hpp"
+#include "dropgate/replicate/replicate.hpp"
 #include "probes.hpp"
 
 namespace dropgate::service {
+
+namespace {
+
+// Up, but something needs an operator: still 200, so uploads keep being routed here.
+std::string degradations(const Health& health) {
+    if (!health.replicate_configured) return "";
+    auto failing = metrics::value_of(replicate::kReplicationPermanentFailures).value_or(0);
+    if (failing == 0) return "";
+    return "degraded: replication: " + std::to_string(failing) +
+           " bundle(s) failing permanently (credentials or bucket?); see the log's "
+           "replication_failed events\n";
+}
+
+}  // namespace
 
 HealthServer::HealthServer(const config::Endpoint& endpoint, const std::filesystem::path& mount,
                            const Health& health)
@@ -21,7 +36,10 @@ HealthServer::HealthServer(const config::Endpoint& endpoint, const std::filesyst
                      if (!health.store_up || !store_mounted(mount)) problems += "store down\n";
                      if (!health.gateway_up) problems += "gateway down\n";
                      if (health.http_configured && !health.http_up) problems += "http down\n";
+                     if (health.replicate_configured && !health.replicate_up)
+                         problems += "replication down\n";
                      response.status = problems.empty() ? 200 : 503;
+                     if (problems.empty()) problems = degradations(health);
                      response.set_content(problems.empty() ? "ok\n" : problems, "text/plain");
                  });
     if (!server_->bind_to_port(endpoint.host, endpoint.port))

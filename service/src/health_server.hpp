@@ -20,6 +20,8 @@ struct Health {
     std::atomic<bool> gateway_up{false};
     bool http_configured = false;  // [http]: the HTTPS front end is a part too
     std::atomic<bool> http_up{false};
+    bool replicate_configured = false;  // [replicate]: the replication worker is a part too
+    std::atomic<bool> replicate_up{false};
 };
 
 class HealthServer {

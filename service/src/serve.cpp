@@ -97,6 +97,14 @@ int serve(const config::Config& config, const ServeOptions& options) {
         health.http_up = true;
     }
 
+    // The replication worker, when configured: it needs only the store (it reads the mount).
+    std::optional<ChildProcess> replicate;
+    if (config.replicate) {
+        health.replicate_configured = true;
+        replicate.emplace("replicate", std::vector<std::string>{"replicate", "-c", config_file});
+        health.replicate_up = true;
+    }
+
     std::optional<HealthServer> health_server;
     if (config.metrics.listen)
         health_server.emplace(*config.metrics.listen, config.store.mount, health);
@@ -110,6 +118,7 @@ int serve(const config::Config& config, const ServeOptions& options) {
                                  {"store_pid", store.pid()},
                                  {"gateway_pid", gateway.pid()}};
     if (http) ready["http_pid"] = http->pid();
+    if (replicate) ready["replicate_pid"] = replicate->pid();
     log::info("service_ready", ready);
 
     // Supervise: a signal to stop, or one part dying, ends the service.
@@ -124,15 +133,19 @@ int serve(const config::Config& config, const ServeOptions& options) {
             died = &gateway;
         else if (http && !http->running())
             died = &*http;
+        else if (replicate && !replicate->running())
+            died = &*replicate;
         health.store_up = store.running();
         health.gateway_up = gateway.running();
         health.http_up = http && http->running();
+        health.replicate_up = replicate && replicate->running();
     }
 
     sd_notify(0, "STOPPING=1");
     if (died) {
         // The loop's last pass already set the health flags: the dead part reads as down.
         log::error("service_part_died", {{"part", died->name()}, {"how", died->how_it_ended()}});
+        if (replicate) replicate->stop(options.grace_period);
         if (http) http->stop(options.grace_period);
         gateway.stop(options.grace_period);
         store.stop(options.grace_period);
@@ -143,6 +156,9 @@ int serve(const config::Config& config, const ServeOptions& options) {
     // unmount, so every close still gets its verdict.
     // Both front ends drain at once; each lets its running uploads finish.
     if (http) ::kill(http->pid(), SIGTERM);
+    // Replication stops at once: an abandoned transfer is redone from the start next time.
+    if (replicate) replicate->stop(options.grace_period);
+    health.replicate_up = false;
     int gateway_status = gateway.stop(options.grace_period + 5s);
     health.gateway_up = false;
     int http_status = http ? http->stop(options.grace_period + 5s) : 0;

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,7 @@ class Gauge {
   public:
     Gauge(std::string_view name, std::string_view help);
     void add(std::int64_t amount) const;
+    void set(std::int64_t value) const;
     std::int64_t value() const;
 
   private:
@@ -56,6 +58,10 @@ class Histogram {
     std::vector<double> bounds_;
     friend std::string render_prometheus();
 };
+
+// The current value of the counter or gauge registered as `name` (with `labels`), if any: how a
+// part that does not link another reads its state (serve's /healthz reads the worker's gauges).
+std::optional<std::int64_t> value_of(std::string_view name, std::string_view labels = {});
 
 // Prometheus text exposition format (version 0.0.4), families in registration order.
 std::string render_prometheus();
