@@ -10,6 +10,7 @@
 #include "dropgate/config/config.hpp"
 #include "dropgate/contract/states.hpp"
 #include "dropgate/index/index.hpp"
+#include "dropgate/index/replicas.hpp"
 
 namespace dropgate::cli {
 
@@ -224,11 +225,55 @@ void run_stats(const QueryOptions& options) {
     table.print();
 }
 
+std::string optional_time(const std::optional<index::Clock::time_point>& when) {
+    return when ? format_timestamp(*when) : "";
+}
+
+void run_replication(const QueryOptions& options) {
+    auto config = config::load(options.config);
+    std::optional<index::Replicas> replicas;
+    try {
+        replicas.emplace(index::Replicas::open(config.index.database, /*read_only=*/true));
+    } catch (const index::IndexError& e) {
+        throw UserError(e.what());
+    }
+    auto rows = replicas->list(filter_of(options));
+    if (options.json) {
+        for (const auto& r : rows)
+            print_json(json{{"customer", r.customer},
+                            {"path", r.path},
+                            {"bytes", r.bytes},
+                            {"sha256", r.sha256},
+                            {"state", index::to_string(r.state)},
+                            {"location", r.location()},
+                            {"tries", r.tries},
+                            {"error_kind", r.error_kind},
+                            {"last_error", r.last_error},
+                            {"key", r.object_key},
+                            {"etag", r.etag},
+                            {"accepted_at", format_timestamp(r.accepted_at)},
+                            {"replicated_at", optional_time(r.replicated_at)},
+                            {"local_removed_at", optional_time(r.local_removed_at)},
+                            {"deleted_at", optional_time(r.deleted_at)}});
+        return;
+    }
+    Table table({"ACCEPTED", "CUSTOMER", "PATH", "STATE", "LOCATION", "TRIES", "REPLICATED",
+                 "KEY / LAST ERROR"},
+                {false, false, false, false, false, true, false, false});
+    for (const auto& r : rows)
+        table.add({format_timestamp(r.accepted_at), r.customer, r.path,
+                   std::string(index::to_string(r.state)), r.location(), std::to_string(r.tries),
+                   optional_time(r.replicated_at),
+                   r.state == index::ReplicaState::queued ? r.last_error : r.object_key});
+    table.print();
+}
+
 }  // namespace
 
 void add_query(CLI::App& app) {
     auto options = std::make_shared<QueryOptions>();
-    auto* cmd = app.add_subcommand("query", "Query the index (bundles, members, find, stats)");
+    auto* cmd =
+        app.add_subcommand("query", "Query the index (bundles, members, find, stats, replication)");
     cmd->add_option("-c,--config", options->config, "Config file")->required();
     cmd->add_option("--customer", options->customer, "Only this customer's uploads");
     cmd->add_option("--since", options->since,
@@ -252,7 +297,10 @@ void add_query(CLI::App& app) {
     auto* stats =
         cmd->add_subcommand("stats", "Uploads, bytes and members per customer and status");
     stats->callback([options] { run_stats(*options); });
-    for (auto* sub : {bundles, members, find, stats}) sub->fallthrough();
+    auto* replication = cmd->add_subcommand(
+        "replication", "Where each accepted bundle lives: queued, replicated, local or remote");
+    replication->callback([options] { run_replication(*options); });
+    for (auto* sub : {bundles, members, find, stats, replication}) sub->fallthrough();
 }
 
 }  // namespace dropgate::cli

@@ -9,6 +9,7 @@
 #include "dropgate/config/config.hpp"
 #include "dropgate/index/index.hpp"
 #include "dropgate/index/verify.hpp"
+#include "dropgate/replicate/verify_remote.hpp"
 
 namespace dropgate::cli {
 
@@ -17,7 +18,23 @@ namespace {
 struct VerifyOptions {
     std::string config;
     bool repair = false;
+    bool remote = false;
 };
+
+// Each replicated bundle's object; returns the problems left.
+std::uint64_t check_remote(const config::Config& config, bool repair) {
+    if (!config.replicate) throw UserError(config.source.string() + ": no [replicate] section");
+    std::uint64_t remaining = 0;
+    auto summary = replicate::verify_remote(config, repair, [&](const replicate::RemoteProblem& p) {
+        std::printf("%-16s %s: %s\n", "remote", p.name.c_str(), p.detail.c_str());
+        if (!p.repaired) ++remaining;
+    });
+    std::printf("verify --remote: %llu objects checked, %llu problems, %llu repaired\n",
+                static_cast<unsigned long long>(summary.objects_checked),
+                static_cast<unsigned long long>(summary.problems),
+                static_cast<unsigned long long>(summary.repaired));
+    return remaining;
+}
 
 void run_verify(const VerifyOptions& options) {
     auto config = config::load(options.config);
@@ -38,13 +55,15 @@ void run_verify(const VerifyOptions& options) {
             if (!resolved) ++remaining;
         });
     std::printf(
-        "verify: %llu bundles checked, %llu files under bundles/, %llu partial uploads, %llu "
-        "problems, %llu repaired\n",
+        "verify: %llu bundles checked (%llu only in object storage), %llu files under bundles/, "
+        "%llu partial uploads, %llu problems, %llu repaired\n",
         static_cast<unsigned long long>(summary.bundles_checked),
+        static_cast<unsigned long long>(summary.remote_only),
         static_cast<unsigned long long>(summary.files_seen),
         static_cast<unsigned long long>(summary.partials),
         static_cast<unsigned long long>(summary.problems),
         static_cast<unsigned long long>(summary.repaired));
+    if (options.remote) remaining += check_remote(config, options.repair);
     std::fflush(stdout);
     if (remaining > 0) throw ExitStatus(1);
 }
@@ -58,6 +77,8 @@ void add_verify(CLI::App& app) {
     cmd->add_flag(
         "--repair", options->repair,
         "Remove staging leftovers and mark rows of missing files (never deletes a bundle)");
+    cmd->add_flag("--remote", options->remote,
+                  "Also check every replicated bundle's object (size and sha256 metadata)");
     cmd->callback([options] { run_verify(*options); });
 }
 

@@ -51,6 +51,8 @@ Backing::Backing(const config::Store& store, const std::vector<std::string>& cus
         for (const auto& customer : customers)
             std::filesystem::create_directories(layout_.bundles() / customer);
         staging_ = open_directory(layout_.staging());
+        std::filesystem::create_directories(layout_.remote_cache());
+        remote_cache_ = open_directory(layout_.remote_cache());
     }
     bundles_ = open_directory(layout_.bundles());
 }
@@ -114,6 +116,36 @@ int Backing::publish(Upload& upload, const std::string& rel) {
                                   {"rename_ms", ms(t1, t2)},
                                   {"dir_fsync_ms", ms(t2, Clock::now())}});
     return error;
+}
+
+int Backing::replace_with_stub(const std::string& rel) {
+    struct stat st {};
+    if (::fstatat(bundles_.get(), rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errno;
+    if (!S_ISREG(st.st_mode)) return EINVAL;
+    if (contract::is_stub(st.st_mode)) return 0;
+    // Made beside the cache (same filesystem as bundles/, never listed), then renamed over the
+    // bundle: a reader sees the whole bundle or the whole stub, and one already open keeps
+    // reading the old bytes until it closes.
+    const std::string temp = ".stub-" + new_upload_id();
+    UniqueFd fd(
+        ::openat(remote_cache_.get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) return errno;
+    const timespec times[2] = {st.st_atim, st.st_mtim};
+    int error = 0;
+    if (::ftruncate(fd.get(), st.st_size) != 0 || ::fchmod(fd.get(), contract::kStubMode) != 0 ||
+        ::futimens(fd.get(), times) != 0 || ::fsync(fd.get()) != 0 ||
+        ::renameat(remote_cache_.get(), temp.c_str(), bundles_.get(), rel.c_str()) != 0)
+        error = errno;
+    if (error) {
+        ::unlinkat(remote_cache_.get(), temp.c_str(), 0);
+        return error;
+    }
+    return fsync_directory(bundles_.get(), parent_of(rel));
+}
+
+int Backing::remove_bundle(const std::string& rel) {
+    if (::unlinkat(bundles_.get(), rel.c_str(), 0) != 0 && errno != ENOENT) return errno;
+    return fsync_directory(bundles_.get(), parent_of(rel));
 }
 
 std::vector<StagedFile> Backing::staged_files() {

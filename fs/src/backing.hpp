@@ -42,6 +42,13 @@ class Backing {
     // Returns 0, or an errno: EEXIST (name taken), ENOSPC/EIO (fsync or rename failed).
     int publish(Upload& upload, const std::string& rel);
 
+    // Retention (retention.cpp): the bundle at `rel` becomes a stub of the same size, mode and
+    // mtime whose bytes live in object storage (contract::kStubMode), atomically (rename over
+    // it). 0 if it is one already; else an errno.
+    int replace_with_stub(const std::string& rel);
+    // delete_after: the bundle (or its stub) is removed. 0 (also when already gone) or an errno.
+    int remove_bundle(const std::string& rel);
+
     // Start-up: the files left in staging (what to do with them is StoreFs::recover's choice),
     // and the repair of bundles without an index row (re-validated from disk, then indexed).
     std::vector<StagedFile> staged_files();
@@ -53,6 +60,7 @@ class Backing {
     contract::Layout layout_;
     UniqueFd bundles_;
     UniqueFd staging_;
+    UniqueFd remote_cache_;  // write mode: where a stub is made before it replaces a bundle
 };
 
 }  // namespace dropgate::fs

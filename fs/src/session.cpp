@@ -33,20 +33,16 @@ struct SessionDeleter {
 };
 using Session = std::unique_ptr<fuse_session, SessionDeleter>;
 
-// Wakes every 15 s (or sooner for a short timeout) to discard held uploads nobody renamed and
-// partials nobody resumed in time;
-// stops promptly when asked.
-class ExpiryReaper {
+// Runs `task` every `tick` on a thread of its own until destroyed; stops promptly.
+class PeriodicTask {
   public:
-    ExpiryReaper(StoreFs& fs, std::chrono::seconds timeout, std::chrono::seconds window)
-        : thread_([this, &fs, timeout, window](std::stop_token stop) {
-              const auto tick = std::min<std::chrono::seconds>(
-                  15s, std::max<std::chrono::seconds>(1s, std::min(timeout, window) / 2));
+    PeriodicTask(std::chrono::seconds tick, std::function<void()> task)
+        : thread_([this, tick, task = std::move(task)](std::stop_token stop) {
               std::mutex mutex;
               std::unique_lock lock(mutex);
               while (!stop.stop_requested()) {
                   wake_.wait_for(lock, stop, tick, [] { return false; });
-                  if (!stop.stop_requested()) fs.discard_expired(timeout);
+                  if (!stop.stop_requested()) task();
               }
           }) {}
 
@@ -54,6 +50,21 @@ class ExpiryReaper {
     std::condition_variable_any wake_;
     std::jthread thread_;
 };
+
+// Held uploads nobody renamed and partials nobody resumed in time are discarded every 15 s, or
+// sooner for a short timeout.
+std::chrono::seconds expiry_tick(std::chrono::seconds timeout, std::chrono::seconds window) {
+    return std::min<std::chrono::seconds>(
+        15s, std::max<std::chrono::seconds>(1s, std::min(timeout, window) / 2));
+}
+
+// Retention runs every minute, or sooner for short keep_local / delete_after times.
+std::chrono::seconds retention_tick(const config::Retention& retention) {
+    std::chrono::seconds shortest = 60s;
+    if (retention.keep_local) shortest = std::min(shortest, *retention.keep_local);
+    if (retention.delete_after) shortest = std::min(shortest, *retention.delete_after);
+    return std::max<std::chrono::seconds>(1s, shortest / 2);
+}
 
 // A store that was killed (kill -9, a crash) leaves its mount behind, dead: every access fails
 // with ENOTCONN. Restarting must not need an operator, so such a mount is detached first.
@@ -193,10 +204,14 @@ int run(const config::Config& config, const MountSettings& settings) {
     if (!settings.foreground) fuse_daemonize(0);
     int status;
     {
-        std::optional<ExpiryReaper> reaper;
+        std::optional<PeriodicTask> reaper, retention;
         std::jthread warmer;  // after fuse_daemonize: a fork keeps only the calling thread
         if (!settings.read_only) {
-            reaper.emplace(fs, settings.hold_timeout, config.store.resume_window);
+            reaper.emplace(expiry_tick(settings.hold_timeout, config.store.resume_window),
+                           [&fs, &settings] { fs.discard_expired(settings.hold_timeout); });
+            if (config.replicate && (config.retention.keep_local || config.retention.delete_after))
+                retention.emplace(retention_tick(config.retention),
+                                  [&fs, session = session.get()] { fs.apply_retention(session); });
             warmer = std::jthread([&fs](std::stop_token stop) { fs.warm_partials(stop); });
         }
         fuse_loop_config loop{};

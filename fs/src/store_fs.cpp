@@ -55,7 +55,8 @@ StoreFs::StoreFs(const config::Config& config, const MountSettings& settings)
       settings_(settings),
       names_(config.store),
       backing_(config.store, config.customers(), settings.read_only),
-      judge_(config, settings.read_only) {
+      judge_(config, settings.read_only),
+      remote_(RemoteBundles::create(config, settings.read_only)) {
     root_.kind = Inode::Kind::root;
     root_.nlookup = 1;
 }

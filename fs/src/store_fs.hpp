@@ -20,6 +20,7 @@
 #include "dropgate/contract/names.hpp"
 #include "dropgate/fs/store.hpp"
 #include "judge.hpp"
+#include "remote_bundles.hpp"
 #include "upload.hpp"
 
 namespace dropgate::fs {
@@ -57,9 +58,10 @@ struct DirListing {
 // What fi->fh points to.
 struct Handle {
     Inode* inode = nullptr;
-    UniqueFd fd;                     // a bundle opened for reading
-    std::shared_ptr<Upload> upload;  // an upload opened by its writer
-    std::uint64_t session = 0;       // the upload's session this handle was opened in
+    UniqueFd fd;                                   // a bundle opened for reading
+    std::shared_ptr<Upload> upload;                // an upload opened by its writer
+    std::uint64_t session = 0;                     // the upload's session this handle was opened in
+    std::optional<objstore::RemoteObject> remote;  // a stub: the bytes are read from here
 };
 
 class StoreFs {
@@ -80,6 +82,10 @@ class StoreFs {
     // At shutdown: an upload still being written becomes partial (resumable after the restart);
     // a held one is recorded aborted and removed.
     void abandon_all(const std::string& reason);
+
+    // One retention pass ([retention]); bundles deleted for good are dropped from the kernel's
+    // cache of `session`.
+    void apply_retention(fuse_session* session);
 
     static fuse_lowlevel_ops operations();
 
@@ -111,6 +117,8 @@ class StoreFs {
 
   private:
     Inode* inode_of(fuse_ino_t ino);
+    int open_remote(Handle& handle);
+    void read_remote(fuse_req_t req, Handle& handle, size_t size, off_t offset);
     double timeout_for(const Inode& inode) const;
     int list_backing(int dir_fd, DirListing& listing);
     void list_uploads(fuse_req_t req, const std::string& dir, DirListing& listing);
@@ -162,6 +170,7 @@ class StoreFs {
     const contract::NamePolicy names_;
     Backing backing_;
     Judge judge_;
+    std::unique_ptr<RemoteBundles> remote_;  // with [replicate]: stubs and retention
 
     std::mutex table_mutex_;  // lock order: Upload::mutex before table_mutex_
     Inode root_;

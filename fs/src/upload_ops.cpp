@@ -10,6 +10,7 @@
 
 #include "dropgate/base/ids.hpp"
 #include "dropgate/base/log.hpp"
+#include "dropgate/contract/layout.hpp"
 #include "dropgate/contract/names.hpp"
 #include "dropgate/contract/refusals.hpp"
 #include "proc.hpp"
@@ -105,6 +106,7 @@ void StoreFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         if (writing) return (void)fuse_reply_err(req, settings_.read_only ? EROFS : EEXIST);
         handle->fd.reset(::openat(backing_.bundles(), inode.rel().c_str(), O_RDONLY | O_CLOEXEC));
         if (!handle->fd) return (void)fuse_reply_err(req, errno);
+        if (int error = open_remote(*handle)) return (void)fuse_reply_err(req, error);
         fi->keep_cache = 1;  // immutable
     } else {
         return (void)fuse_reply_err(req, EISDIR);
@@ -113,8 +115,38 @@ void StoreFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fuse_reply_open(req, fi);
 }
 
+// A stub's bytes are in object storage: the handle reads its object instead of the file.
+int StoreFs::open_remote(Handle& handle) {
+    struct stat st {};
+    if (::fstat(handle.fd.get(), &st) != 0) return errno;
+    if (!contract::is_stub(st.st_mode)) return 0;
+    const std::string rel = handle.inode->rel();
+    try {
+        if (remote_) handle.remote = remote_->object_for(rel);
+    } catch (const std::exception& e) {
+        log::error("remote_open_failed", {{"bundle", rel}, {"error", e.what()}});
+    }
+    if (handle.remote) return 0;
+    log::error("remote_open_failed",
+               {{"bundle", rel}, {"error", "a stub without a replicated object in the index"}});
+    return EIO;
+}
+
+void StoreFs::read_remote(fuse_req_t req, Handle& handle, size_t size, off_t offset) {
+    std::vector<char> bytes(size);
+    try {
+        std::size_t got = remote_->read(*handle.remote, static_cast<std::uint64_t>(offset), bytes);
+        fuse_reply_buf(req, bytes.data(), got);
+    } catch (const std::exception& e) {
+        log::error("remote_read_failed",
+                   {{"bundle", handle.inode->rel()}, {"offset", offset}, {"error", e.what()}});
+        fuse_reply_err(req, EIO);
+    }
+}
+
 void StoreFs::read(fuse_req_t req, size_t size, off_t offset, fuse_file_info* fi) {
     Handle& handle = handle_of(fi);
+    if (handle.remote) return read_remote(req, handle, size, offset);
     fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
     buf.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
     buf.buf[0].fd = handle.upload ? handle.upload->fd() : handle.fd.get();

@@ -14,7 +14,8 @@ struct Index::Impl {
     // Statements are prepared on first use and kept for the connection's life.
     std::unique_ptr<sqlite::Stmt> insert_upload, update_upload, select_path, insert_path, insert_trigram,
         insert_member, by_upload_id, by_name, by_path, list_uploads, list_members, find_trigram, find_prefix,
-        find_scan, stats, mark_missing, clear_missing, enqueue_replica;
+        find_scan, stats, mark_missing, clear_missing, enqueue_replica,
+        location_of;
 
     sqlite::Stmt& prepared(std::unique_ptr<sqlite::Stmt>& slot, const char* sql) {
         if (!slot) slot = std::make_unique<sqlite::Stmt>(db, sql);

@@ -74,11 +74,24 @@ std::string Replica::location() const {
     return local ? "local+remote" : "remote";
 }
 
+std::optional<std::string> Index::location_of(std::int64_t upload) const {
+    auto& stmt = impl_->prepared(
+        impl_->location_of,
+        "SELECT CASE WHEN state = 'deleted' THEN 'deleted' WHEN state = 'queued' THEN 'local' "
+        "WHEN local = 1 THEN 'local+remote' ELSE 'remote' END FROM replicas WHERE upload_id = ?1");
+    stmt.bind(1, upload);
+    std::optional<std::string> location;
+    if (stmt.step()) location = stmt.text(0);
+    stmt.reset();
+    return location;
+}
+
 struct Replicas::Statements {
     explicit Statements(const sqlite::Db& db) : db(db) {}
     const sqlite::Db& db;
     std::unique_ptr<sqlite::Stmt> lease, select, renew, owners, free_owner, multipart, replicated,
-        retry, release, find, list, local_copies, local_removed, accepted_before, deleted, stats;
+        retry, release, find, list, local_copies, local_removed, accepted_before, deleted, stats,
+        requeue;
     sqlite::Stmt& prepared(std::unique_ptr<sqlite::Stmt>& slot, const char* sql) {
         if (!slot) slot = std::make_unique<sqlite::Stmt>(db, sql);
         return *slot;
@@ -183,6 +196,16 @@ void Replicas::release(std::int64_t upload) {
         ->prepared(statements_->release,
                    "UPDATE replicas SET lease_until = 0, tries = max(tries - 1, 0) "
                    "WHERE upload_id = ?1 AND state = 'queued'")
+        .bind(1, upload)
+        .run();
+}
+
+void Replicas::requeue(std::int64_t upload) {
+    statements_
+        ->prepared(statements_->requeue,
+                   "UPDATE replicas SET state = 'queued', tries = 0, next_try_at = 0, "
+                   "lease_until = 0, replicated_at = NULL WHERE upload_id = ?1 "
+                   "AND state = 'replicated' AND local = 1")
         .bind(1, upload)
         .run();
 }

@@ -55,6 +55,8 @@ struct Checker {
             ++summary.bundles_checked;
             std::string name = row.customer + "/" + row.path;
             names.insert(name);
+            auto location = index.location_of(row.id);
+            if (location == "deleted") continue;  // a tombstone: removed by delete_after
             fs::path file = layout.bundle(row.customer, row.path);
             struct stat st {};
             if (::lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -72,11 +74,20 @@ struct Checker {
                 problem(ProblemKind::missing, name, detail, repaired);
                 continue;
             }
+            if (contract::is_stub(st.st_mode) && location != "remote") {
+                problem(ProblemKind::missing, name,
+                        "a stub (bytes in object storage) but the index says the bundle is " +
+                            location.value_or("not replicated"),
+                        false);
+                continue;
+            }
             if (static_cast<std::uint64_t>(st.st_size) != row.bytes) {
                 problem(ProblemKind::size_mismatch, name,
                         "recorded " + std::to_string(row.bytes) + " bytes, file has " +
                             std::to_string(st.st_size),
                         false);
+            } else if (contract::is_stub(st.st_mode)) {
+                ++summary.remote_only;  // its object is checked by verify --remote
             } else if (std::string sha = validator::sha256_file(file); sha != row.sha256) {
                 problem(ProblemKind::sha256_mismatch, name,
                         "recorded " + row.sha256 + ", file has " + sha, false);

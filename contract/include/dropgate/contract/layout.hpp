@@ -11,6 +11,16 @@ namespace dropgate::contract {
 
 inline constexpr std::string_view kBundlesDir = "bundles";
 inline constexpr std::string_view kStagingDir = ".staging";
+// Blocks of replicated bundles read back from object storage (spec §12 read-through).
+inline constexpr std::string_view kRemoteCacheDir = ".remote-cache";
+
+// A bundle whose local copy retention removed stays in bundles/ as a stub: a sparse file of the
+// bundle's size with the sticky bit set (meaningless on a regular file, so never set otherwise);
+// its bytes are read from the object the replicas row names. The mount shows it as any bundle.
+inline constexpr unsigned kStubMode = 01444;
+inline bool is_stub(unsigned st_mode) {
+    return (st_mode & 01000) != 0;
+}
 
 class Layout {
   public:
@@ -23,10 +33,9 @@ class Layout {
     std::filesystem::path bundle(std::string_view customer, std::string_view path) const {
         return bundles() / customer / path;
     }
+    std::filesystem::path remote_cache() const { return root_ / kRemoteCacheDir; }
     // root/.staging/<upload-id>
-    std::filesystem::path staged(std::string_view upload_id) const {
-        return staging() / upload_id;
-    }
+    std::filesystem::path staged(std::string_view upload_id) const { return staging() / upload_id; }
 
   private:
     std::filesystem::path root_;

@@ -155,6 +155,10 @@ class Index {
     void mark_missing(std::int64_t upload, Clock::time_point when);
     void clear_missing(std::int64_t upload);
 
+    // Where an accepted bundle's bytes live ("local", "local+remote", "remote", "deleted"; see
+    // replicas.hpp), or nullopt for an upload without a replicas row.
+    std::optional<std::string> location_of(std::int64_t upload) const;
+
     int user_version() const;  // PRAGMA user_version of the open database
 
     struct Impl;  // the connection and its prepared statements (index/src only)

@@ -71,6 +71,9 @@ class Replicas {
     // Stopping mid-transfer: the lease is given back and the try not counted.
     void release(std::int64_t upload);
 
+    // verify --remote --repair: a replicated bundle whose object is gone is queued again.
+    void requeue(std::int64_t upload);
+
     std::optional<Replica> find(std::string_view customer, std::string_view path) const;
     std::vector<Replica> list(const UploadFilter& filter = {}) const;
     // Replicated bundles still on local disk, replicated at or before `before`.

@@ -28,6 +28,7 @@ struct VerifySummary {
     std::uint64_t bundles_checked = 0;  // accepted rows looked at
     std::uint64_t files_seen = 0;       // files found under bundles/
     std::uint64_t partials = 0;         // interrupted uploads in staging, kept for resume
+    std::uint64_t remote_only = 0;      // stubs: bundles whose bytes are only in object storage
     std::uint64_t problems = 0;
     std::uint64_t repaired = 0;
 };
