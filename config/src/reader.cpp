@@ -112,7 +112,7 @@ std::optional<std::uint64_t> TableReader::size(std::string_view key) {
     return value;
 }
 
-std::optional<std::chrono::seconds> TableReader::duration(std::string_view key) {
+std::optional<std::chrono::seconds> TableReader::duration(std::string_view key, bool zero_ok) {
     const toml::node* n = node(key);
     if (!n) return std::nullopt;
     std::chrono::seconds value{0};
@@ -128,7 +128,7 @@ std::optional<std::chrono::seconds> TableReader::duration(std::string_view key) 
     } else {
         type_error(key, "a duration like \"30s\", \"15m\" or \"2h\"");
     }
-    if (value.count() == 0) fail(key, "must be greater than zero");
+    if (value.count() == 0 && !zero_ok) fail(key, "must be greater than zero");
     return value;
 }
 

@@ -35,8 +35,9 @@ class TableReader {
     std::optional<std::vector<std::string>> strings(std::string_view key);
     // A string or an array of strings.
     std::optional<std::vector<std::string>> string_or_strings(std::string_view key);
-    std::optional<std::uint64_t> size(std::string_view key);             // "64GiB" or bytes
-    std::optional<std::chrono::seconds> duration(std::string_view key);  // "15m" or seconds
+    std::optional<std::uint64_t> size(std::string_view key);  // "64GiB" or bytes
+    // "15m" or seconds; 0 only if `zero_ok`.
+    std::optional<std::chrono::seconds> duration(std::string_view key, bool zero_ok = false);
     // A path, resolved against `base` when relative.
     std::optional<std::filesystem::path> path(std::string_view key,
                                               const std::filesystem::path& base);

@@ -167,7 +167,7 @@ Retention read_retention(const toml::table* table, const std::string& file, bool
         reader.fail("keep_local",
                     "[retention] needs [replicate]: local copies only go once "
                     "they are safely stored remotely");
-    retention.keep_local = reader.duration("keep_local");
+    retention.keep_local = reader.duration("keep_local", /*zero_ok=*/true);  // 0: once confirmed
     retention.delete_after = reader.duration("delete_after");
     retention.cache_size = reader.size("cache_size").value_or(retention.cache_size);
     if (retention.cache_size < (16ull << 20)) reader.fail("cache_size", "must be at least 16MiB");

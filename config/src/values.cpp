@@ -65,9 +65,11 @@ std::chrono::seconds parse_duration(std::string_view text) {
         factor = 60;
     else if (unit == "h")
         factor = 3600;
+    else if (unit == "d")
+        factor = 86400;
     else
         throw std::invalid_argument("unknown duration unit \"" + std::string(unit) +
-                                    "\" (use s, m or h)");
+                                    "\" (use s, m, h or d)");
     std::uint64_t seconds = scaled(value, factor, "duration");
     if (seconds > (1ull << 40)) throw std::invalid_argument("duration is too large");
     return std::chrono::seconds(static_cast<std::int64_t>(seconds));

@@ -91,7 +91,7 @@ struct Replicas::Statements {
     const sqlite::Db& db;
     std::unique_ptr<sqlite::Stmt> lease, select, renew, owners, free_owner, multipart, replicated,
         retry, release, find, list, local_copies, local_removed, accepted_before, deleted, stats,
-        requeue;
+        requeue, retry_now;
     sqlite::Stmt& prepared(std::unique_ptr<sqlite::Stmt>& slot, const char* sql) {
         if (!slot) slot = std::make_unique<sqlite::Stmt>(db, sql);
         return *slot;
@@ -153,6 +153,14 @@ void Replicas::free_dead_leases(const std::function<bool(std::int64_t owner)>& a
         statements_->free_owner,
         "UPDATE replicas SET lease_until = 0 WHERE lease_owner = ?1 AND state = 'queued'");
     for (auto owner : dead) free_owner.bind(1, owner).run();
+}
+
+void Replicas::retry_permanent_failures_now() {
+    statements_
+        ->prepared(statements_->retry_now,
+                   "UPDATE replicas SET next_try_at = 0 WHERE state = 'queued' "
+                   "AND error_kind = 'permanent'")
+        .run();
 }
 
 void Replicas::set_multipart(std::int64_t upload, std::string_view multipart_id) {

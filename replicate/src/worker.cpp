@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -128,8 +129,16 @@ void update_gauges(index::Replicas& replicas) {
     permanent_failures.set(static_cast<std::int64_t>(stats.permanent_failures));
 }
 
+// A worker killed with its service may linger as a zombie nobody has reaped yet: that one holds
+// nothing either.
 bool process_alive(std::int64_t pid) {
-    return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+    if (pid <= 0 || pid == ::getpid()) return pid > 0;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return false;
+    auto close = line.rfind(')');
+    char state = close != std::string::npos && close + 2 < line.size() ? line[close + 2] : 'X';
+    return state != 'Z' && state != 'X';
 }
 
 }  // namespace
@@ -144,6 +153,7 @@ int run(const config::Config& config) {
     auto replicas = index::Replicas::open(config.index.database);
     // Leases of a worker that was killed are free at once, not after they expire.
     replicas.free_dead_leases(process_alive);
+    replicas.retry_permanent_failures_now();
     objstore::RateLimiter limiter(*config.replicate);
     std::vector<std::jthread> threads;
     for (std::uint32_t i = 0; i < config.replicate->concurrency; ++i)

@@ -252,7 +252,8 @@ TEST_CASE("sizes, durations and endpoints parse in the documented forms") {
     CHECK(parse_duration("30s") == std::chrono::seconds(30));
     CHECK(parse_duration("15m") == std::chrono::minutes(15));
     CHECK(parse_duration("2h") == std::chrono::hours(2));
-    CHECK_THROWS_AS(parse_duration("3d"), std::invalid_argument);
+    CHECK(parse_duration("3d") == std::chrono::hours(72));
+    CHECK_THROWS_AS(parse_duration("3w"), std::invalid_argument);
     CHECK(parse_endpoint("[::1]:22").host == "::1");
     CHECK(parse_endpoint("127.0.0.1:2222").port == 2222);
     CHECK_THROWS_AS(parse_endpoint("127.0.0.1:0"), std::invalid_argument);

@@ -56,7 +56,7 @@ TEST_CASE("the multipart reader finds the same parts however the body is split")
 }
 
 TEST_CASE("a form upload stores each file part under its name with its own verdict") {
-    Service service(Service::Options{"", true, ""});
+    Service service(Service::Options{"", true, "", ""});
     service.start();
     auto good = service.dir() / "good.tgz";
     const std::string sha = make_bundle(good, 2 << 20);

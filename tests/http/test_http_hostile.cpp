@@ -8,7 +8,7 @@
 using namespace dropgate::test;
 
 TEST_CASE("paths that climb, hide or smuggle are refused before the store sees them") {
-    Service service(Service::Options{"", true, ""});
+    Service service(Service::Options{"", true, "", ""});
     service.start();
     auto bundle = service.dir() / "b.tgz";
     make_bundle(bundle, 1 << 16);
@@ -25,7 +25,7 @@ TEST_CASE("paths that climb, hide or smuggle are refused before the store sees t
 }
 
 TEST_CASE("no token or a wrong one is 401 and counted, and CSRF needs the session's token") {
-    Service service(Service::Options{"", true, ""});
+    Service service(Service::Options{"", true, "", ""});
     service.start();
     auto bundle = service.dir() / "b.tgz";
     make_bundle(bundle, 1 << 16);
@@ -55,7 +55,7 @@ TEST_CASE("no token or a wrong one is 401 and counted, and CSRF needs the sessio
 }
 
 TEST_CASE("malformed requests: conflicting lengths 400, oversized headers 431, slow heads cut") {
-    Service service(Service::Options{"", true, "login_grace_time = \"3s\""});
+    Service service(Service::Options{"", true, "login_grace_time = \"3s\"", ""});
     service.start();
     const std::string token = service.token("acme");
     // Content-Length and Transfer-Encoding together: a smuggling attempt, refused and closed.

@@ -12,7 +12,7 @@ TEST_CASE("the web page uploads, shows verdicts and reasons, resumes after a rel
     if (!std::filesystem::exists("/usr/bin/chromedriver")) {
         FAIL("chromium-driver is not installed (scripts/deps --test installs it)");
     }
-    Service service(Service::Options{"", true, ""});
+    Service service(Service::Options{"", true, "", ""});
     service.start();
     auto good = service.dir() / "good.tgz";
     const std::string good_sha = make_bundle(good, 2 << 20);
@@ -53,7 +53,7 @@ TEST_CASE("tus-js-client in Chromium: accepted, refused with the reason, and a r
     if (!std::filesystem::exists(tus_js)) {
         FAIL("tus-js-client is not installed (scripts/deps --test runs npm ci in tests/http/js)");
     }
-    Service service(Service::Options{"", true, ""});
+    Service service(Service::Options{"", true, "", ""});
     service.start();
     auto good = service.dir() / "good.tgz";
     const std::string sha = make_bundle(good, 1 << 20);

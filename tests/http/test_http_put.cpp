@@ -17,7 +17,7 @@ bool in_bundles(const Service& service, const std::string& rel) {
 }  // namespace
 
 TEST_CASE("a bundle PUT over TLS is accepted with its facts, indexed and downloadable") {
-    Service service(Service::Options{"", true, ""});
+    Service service(Service::Options{"", true, "", ""});
     service.start();
     auto bundle = service.dir() / "logs.tgz";
     const std::string sha = make_bundle(bundle, 3 << 20);
@@ -65,7 +65,7 @@ TEST_CASE("a bundle PUT over TLS is accepted with its facts, indexed and downloa
 }
 
 TEST_CASE("a refused PUT says why with the status of its kind, and leaves nothing visible") {
-    Service service(Service::Options{"", true, ""});
+    Service service(Service::Options{"", true, "", ""});
     service.start();
     auto bundle = service.dir() / "ok.tgz";
     make_bundle(bundle, 1 << 20);
@@ -103,7 +103,7 @@ TEST_CASE("a refused PUT says why with the status of its kind, and leaves nothin
 }
 
 TEST_CASE("bad content is refused while the body still arrives, not after all of it") {
-    Service service(Service::Options{"", true, ""});
+    Service service(Service::Options{"", true, "", ""});
     service.start();
     auto junk = service.dir() / "junk.tgz";
     REQUIRE(sh("head -c 200000000 /dev/zero > '" + junk.string() + "'").exit_code == 0);

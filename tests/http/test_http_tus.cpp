@@ -62,7 +62,7 @@ std::pair<std::filesystem::path, std::filesystem::path> split(const std::filesys
 }  // namespace
 
 TEST_CASE("tus by hand: create, continue at the offset, refuse every other offset, finish") {
-    Service service(Service::Options{"", true, ""});
+    Service service(Service::Options{"", true, "", ""});
     service.start();
     auto bundle = service.dir() / "b.tgz";
     const std::string sha = make_bundle(bundle, 4 << 20);
@@ -118,7 +118,7 @@ TEST_CASE("tus by hand: create, continue at the offset, refuse every other offse
 }
 
 TEST_CASE("a tus upload refused at its end answers 422 with the reason, then 410 Gone forever") {
-    Service service(Service::Options{"", true, ""});
+    Service service(Service::Options{"", true, "", ""});
     service.start();
     auto bundle = service.dir() / "b.tgz";
     make_bundle(bundle, 1 << 20);
@@ -138,7 +138,7 @@ TEST_CASE("a tus upload refused at its end answers 422 with the reason, then 410
 }
 
 TEST_CASE("tuspy uploads in checksummed chunks, and bad content stops at the first chunk") {
-    Service service(Service::Options{"", true, ""});
+    Service service(Service::Options{"", true, "", ""});
     service.start();
     auto bundle = service.dir() / "b.tgz";
     const std::string sha = make_bundle(bundle, 3 << 20);
@@ -161,7 +161,7 @@ TEST_CASE("tuspy uploads in checksummed chunks, and bad content stops at the fir
 }
 
 TEST_CASE("a tus upload continues after the whole service restarted, and DELETE ends one") {
-    Service service(Service::Options{"", true, ""});
+    Service service(Service::Options{"", true, "", ""});
     service.start();
     auto bundle = service.dir() / "b.tgz";
     const std::string sha = make_bundle(bundle, 4 << 20);
@@ -186,7 +186,7 @@ TEST_CASE("a tus upload continues after the whole service restarted, and DELETE 
 }
 
 TEST_CASE("creation-with-upload: the POST carries the first bytes") {
-    Service service(Service::Options{"", true, ""});
+    Service service(Service::Options{"", true, "", ""});
     service.start();
     auto bundle = service.dir() / "b.tgz";
     const std::string sha = make_bundle(bundle, 1 << 20);

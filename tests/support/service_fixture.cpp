@@ -56,7 +56,7 @@ std::string make_bundle(const std::filesystem::path& file, std::size_t bytes) {
 }
 
 Service::Service(const std::string& extra_store_config)
-    : Service(Options{extra_store_config, false, ""}) {}
+    : Service(Options{extra_store_config, false, "", ""}) {}
 
 Service::Service(const Options& options) {
     ssh_port_ = free_port();
@@ -90,8 +90,8 @@ Service::Service(const Options& options) {
                    "\"]\nidle_timeout = \"5m\"\n" + options.extra_server_config +
                    "\n[store]\nroot = \"data\"\nmount = \"store\"\n" + options.extra_store_config +
                    "\n[metrics]\nlisten = \"127.0.0.1:" + std::to_string(metrics_port_) + "\"\n" +
-                   http_section + user("acme", "customer") + user("help", "support") +
-                   user("other", "customer"));
+                   http_section + options.extra_sections + "\n" + user("acme", "customer") +
+                   user("help", "support") + user("other", "customer"));
 }
 
 std::string Service::token(const std::string& user) const {

@@ -21,6 +21,7 @@ class Service {
         std::string extra_store_config;
         bool http = false;                // also the HTTPS front end, on http_port()
         std::string extra_server_config;  // more [server] keys, e.g. login_grace_time = "3s"
+        std::string extra_sections;       // whole sections, e.g. "[replicate]\n..."
     };
     explicit Service(const std::string& extra_store_config = "");
     explicit Service(const Options& options);

@@ -62,6 +62,9 @@ class Replicas {
     void renew(std::int64_t upload, std::int64_t owner, std::int64_t until_ms);
     // Leases held by owners that `alive` says are gone (a killed worker) are freed at once.
     void free_dead_leases(const std::function<bool(std::int64_t owner)>& alive);
+    // At a worker's start: what failed permanently (credentials, bucket) is due at once, since
+    // a restart is how a fixed config takes effect.
+    void retry_permanent_failures_now();
     void set_multipart(std::int64_t upload, std::string_view multipart_id);
     void replicated(std::int64_t upload, std::string_view key, std::string_view etag,
                     Clock::time_point when);
