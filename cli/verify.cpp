@@ -55,14 +55,17 @@ void run_verify(const VerifyOptions& options) {
             if (!resolved) ++remaining;
         });
     std::printf(
-        "verify: %llu bundles checked (%llu only in object storage), %llu files under bundles/, "
-        "%llu partial uploads, %llu problems, %llu repaired\n",
+        "verify: %llu bundles checked, %llu files under bundles/, %llu partial uploads, %llu "
+        "problems, %llu repaired",
         static_cast<unsigned long long>(summary.bundles_checked),
-        static_cast<unsigned long long>(summary.remote_only),
         static_cast<unsigned long long>(summary.files_seen),
         static_cast<unsigned long long>(summary.partials),
         static_cast<unsigned long long>(summary.problems),
         static_cast<unsigned long long>(summary.repaired));
+    if (summary.remote_only > 0)  // stubs: their bytes are checked by --remote
+        std::printf(", %llu only in object storage",
+                    static_cast<unsigned long long>(summary.remote_only));
+    std::printf("\n");
     if (options.remote) remaining += check_remote(config, options.repair);
     std::fflush(stdout);
     if (remaining > 0) throw ExitStatus(1);

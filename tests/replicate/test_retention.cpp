@@ -80,7 +80,7 @@ TEST_CASE(
 
     auto verify = run({dropgate_bin(), "verify", "-c", service.config_file().string(), "--remote"});
     CHECK(verify.exit_code == 0);
-    CHECK_THAT(verify.out, Catch::Contains("(1 only in object storage)"));
+    CHECK_THAT(verify.out, Catch::Contains(", 1 only in object storage"));
     CHECK(service.stop() == 0);
 }
 
