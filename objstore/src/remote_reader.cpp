@@ -15,6 +15,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+std::string block_name(const RemoteObject& object, std::uint64_t index) {
+    return object.sha256 + "-" + std::to_string(index);
+}
+
 std::uint64_t directory_bytes(const fs::path& dir) {
     std::uint64_t total = 0;
     std::error_code ec;
@@ -43,7 +47,75 @@ RemoteReader::RemoteReader(const config::Replicate& replicate, fs::path cache_di
     used_ = directory_bytes(cache_dir_);
 }
 
-RemoteReader::~RemoteReader() = default;
+RemoteReader::~RemoteReader() {
+    for (auto& thread : prefetchers_) thread.request_stop();
+    wanted_changed_.notify_all();
+    prefetchers_.clear();
+}
+
+// The blocks after `index` that are neither cached nor on their way are reserved (in fetching_,
+// so a reader waits for them rather than fetching them twice) and queued as one run: one GET
+// for up to kReadAhead blocks keeps a sequential read streaming.
+void RemoteReader::read_ahead(const RemoteObject& object, std::uint64_t index) {
+    // Started on first use, not in the constructor: `dropgate mount` forks into the background
+    // after building the filesystem, and a fork keeps only the calling thread.
+    std::call_once(prefetchers_started_, [this] {
+        for (int i = 0; i < 2; ++i)
+            prefetchers_.emplace_back([this](std::stop_token stop) { prefetch_loop(stop); });
+    });
+    const std::uint64_t blocks = (object.size + kBlock - 1) / kBlock;
+    auto present = [&](std::uint64_t block) {
+        const std::string name = block_name(object, block);
+        return fetching_.contains(name) || ::access((cache_dir_ / name).c_str(), F_OK) == 0;
+    };
+    std::lock_guard lock(mutex_);
+    // Nothing to do while at least half a window ahead is cached or on its way; then one run
+    // of half a window from the first block missing: each GET is large, and two can be in
+    // flight while the reader works through what came before.
+    std::uint64_t first = index + 1;
+    while (first < blocks && first <= index + kReadAhead && present(first)) ++first;
+    if (first >= blocks || first > index + kReadAhead / 2) return;
+    Wanted run{object, first, 0};
+    while (run.first + run.count < blocks && run.count < kReadAhead / 2 &&
+           !present(run.first + run.count)) {
+        fetching_.insert(block_name(object, run.first + run.count));
+        ++run.count;
+    }
+    if (run.count == 0) return;
+    wanted_.push_back(std::move(run));
+    wanted_changed_.notify_one();
+}
+
+void RemoteReader::prefetch_loop(std::stop_token stop) {
+    for (;;) {
+        Wanted run;
+        {
+            std::unique_lock lock(mutex_);
+            if (!wanted_changed_.wait(lock, stop, [&] { return !wanted_.empty(); })) return;
+            run = std::move(wanted_.front());
+            wanted_.pop_front();
+        }
+        try {
+            fetch(run.object, run.first, run.count);
+        } catch (const std::exception&) {
+            // A reader that needs one of these blocks fetches it itself and reports what fails.
+        }
+        finish_fetching(run.object, run.first, run.count);
+    }
+}
+
+void RemoteReader::finish_fetching(const RemoteObject& object, std::uint64_t first,
+                                   std::uint64_t count) {
+    bool over = false;
+    {
+        std::lock_guard lock(mutex_);
+        for (std::uint64_t i = first; i < first + count; ++i)
+            fetching_.erase(block_name(object, i));
+        fetched_.notify_all();
+        over = used_ > cache_size_;
+    }
+    if (over) evict();
+}
 
 std::unique_ptr<S3Client> RemoteReader::take_client() {
     {
@@ -62,9 +134,11 @@ void RemoteReader::give_back(std::unique_ptr<S3Client> client) {
     idle_clients_.push_back(std::move(client));
 }
 
-void RemoteReader::fetch(const RemoteObject& object, std::uint64_t index, const fs::path& file) {
-    const std::uint64_t offset = index * kBlock;
-    std::vector<char> bytes(static_cast<std::size_t>(std::min(kBlock, object.size - offset)));
+// GETs blocks [first, first + count) in one request and stores each as its own cache file.
+void RemoteReader::fetch(const RemoteObject& object, std::uint64_t first, std::uint64_t count) {
+    const std::uint64_t offset = first * kBlock;
+    std::vector<char> bytes(
+        static_cast<std::size_t>(std::min(count * kBlock, object.size - offset)));
     auto client = take_client();
     std::size_t got = client->get(object.key, offset, bytes);
     give_back(std::move(client));
@@ -72,14 +146,19 @@ void RemoteReader::fetch(const RemoteObject& object, std::uint64_t index, const 
         throw S3Error(S3Error::Kind::integrity, 206, "ShortRead",
                       "GET " + object.key + ": " + std::to_string(got) + " of " +
                           std::to_string(bytes.size()) + " bytes at " + std::to_string(offset));
-    // Written aside and renamed: a reader never sees half a block, a crash leaves only a temp.
-    fs::path temp = file.string() + ".tmp" + std::to_string(::gettid());
-    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd) throw std::system_error(errno, std::generic_category(), "create " + temp.string());
-    write_all(fd.get(), bytes.data(), bytes.size(), temp);
-    fd.reset();
-    if (::rename(temp.c_str(), file.c_str()) != 0)
-        throw std::system_error(errno, std::generic_category(), "rename " + temp.string());
+    for (std::uint64_t i = 0; i * kBlock < bytes.size(); ++i) {
+        const fs::path file = cache_dir_ / block_name(object, first + i);
+        const std::size_t size =
+            static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, bytes.size() - i * kBlock));
+        // Written aside and renamed: a reader never sees half a block, a crash leaves a temp.
+        fs::path temp = file.string() + ".tmp" + std::to_string(::gettid());
+        UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        if (!fd) throw std::system_error(errno, std::generic_category(), "create " + temp.string());
+        write_all(fd.get(), bytes.data() + i * kBlock, size, temp);
+        fd.reset();
+        if (::rename(temp.c_str(), file.c_str()) != 0)
+            throw std::system_error(errno, std::generic_category(), "rename " + temp.string());
+    }
     std::lock_guard lock(mutex_);
     used_ += bytes.size();
 }
@@ -108,7 +187,7 @@ void RemoteReader::evict() {
 }
 
 UniqueFd RemoteReader::cached_block(const RemoteObject& object, std::uint64_t index) {
-    const fs::path file = cache_dir_ / (object.sha256 + "-" + std::to_string(index));
+    const fs::path file = cache_dir_ / block_name(object, index);
     const std::string name = file.filename().string();
     for (;;) {
         UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
@@ -119,26 +198,17 @@ UniqueFd RemoteReader::cached_block(const RemoteObject& object, std::uint64_t in
         std::unique_lock lock(mutex_);
         if (fetching_.contains(name)) {
             fetched_.wait(lock, [&] { return !fetching_.contains(name); });
-            continue;  // fetched by another reader (or failed: try ourselves)
+            continue;  // fetched by another reader or read-ahead (or failed: try ourselves)
         }
         fetching_.insert(name);
         lock.unlock();
         try {
-            fetch(object, index, file);
+            fetch(object, index, 1);
         } catch (...) {
-            std::lock_guard relock(mutex_);
-            fetching_.erase(name);
-            fetched_.notify_all();
+            finish_fetching(object, index, 1);
             throw;
         }
-        bool over = false;
-        {
-            std::lock_guard relock(mutex_);
-            fetching_.erase(name);
-            fetched_.notify_all();
-            over = used_ > cache_size_;
-        }
-        if (over) evict();
+        finish_fetching(object, index, 1);
     }
 }
 
@@ -151,6 +221,12 @@ std::size_t RemoteReader::read(const RemoteObject& object, std::uint64_t offset,
         const std::size_t want = static_cast<std::size_t>(
             std::min<std::uint64_t>({out.size() - done, kBlock - within, object.size - position}));
         UniqueFd fd = cached_block(object, index);
+        // Once per block a reader enters (the kernel reads 128 KiB at a time).
+        thread_local std::pair<std::string, std::uint64_t> announced;
+        if (announced.second != index || announced.first != object.sha256) {
+            announced = {object.sha256, index};
+            read_ahead(object, index);
+        }
         std::size_t got = 0;
         while (got < want) {
             ssize_t n = ::pread(fd.get(), out.data() + done + got, want - got,

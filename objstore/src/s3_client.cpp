@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <mutex>
 
 #include "curl_handle.hpp"
 #include "dropgate/objstore/rate_limiter.hpp"
@@ -32,8 +33,14 @@ std::string unquote(std::string text) {
 
 }  // namespace
 
+// curl_global_init is not thread-safe and curl_easy_init calls it when nobody has: once, here.
 struct S3Client::Curl {
-    CurlHandle handle{curl_easy_init()};
+    static CURL* init() {
+        static std::once_flag once;
+        std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+        return curl_easy_init();
+    }
+    CurlHandle handle{init()};
 };
 
 struct S3Client::Request {
@@ -174,6 +181,7 @@ void S3Client::perform(Request& request) {
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, stop_);
     curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, static_cast<long>(kSendChunk));
+    curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, static_cast<long>(kSendChunk));  // large GETs
     if (request.method == "HEAD") {
         curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
     } else if (request.method == "PUT" || request.method == "POST") {
