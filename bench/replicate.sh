@@ -8,6 +8,7 @@
 #       and client CPU per GiB (dropgate: the worker + the store serving its reads)
 #   (b) the cap: rate = 40Mbit/s, bytes received by the server (its /proc rchar) over WINDOW s;
 #       and a 1 GiB upload into the store during it vs the same upload with nothing replicating
+#       (best of 3 each)
 #   (c) read-through: first byte and sequential read of a remote-only bundle through the mount
 #       (cold cache) vs a ranged GET with curl --aws-sigv4 straight from the server
 # Prints RESULT lines (bench/lib.sh). Usage: bench/replicate.sh [path/to/dropgate or build dir]
@@ -119,7 +120,15 @@ upload_seconds() {
 }
 rchar() { awk '/^rchar/ {print $2}' "/proc/$S3_PID/io"; }
 if [[ $PARTS == *b* ]]; then
-alone=$(upload_seconds during-0)
+best_upload() {  # PREFIX: the fastest of 3 uploads, seconds
+    local best=999999 t i
+    for i in 1 2 3; do
+        t=$(upload_seconds "$1-$i")
+        (($(echo "$t < $best" | bc -l))) && best=$t
+    done
+    echo "$best"
+}
+alone=$(best_upload alone)
 stop_store
 sed -i 's/^rate = "off"/rate = "40Mbit\/s"/' "$CONFIG"
 start_store
@@ -129,7 +138,7 @@ requeue
 CAPPED=$!
 sleep 5
 r0=$(rchar); t0=$(date +%s.%N)
-during=$(upload_seconds during-1)
+during=$(best_upload during)
 sleep "$(echo "$WINDOW - ($(date +%s.%N) - $t0)" | bc -l)"
 r1=$(rchar); t1=$(date +%s.%N)
 kill $CAPPED; wait $CAPPED 2>/dev/null || true

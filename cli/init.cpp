@@ -55,6 +55,18 @@ tls_cert = "keys/http_cert.pem"
 tls_key = "keys/http_key.pem"
 # plain = true                     # plain HTTP instead (no tls_cert/tls_key): behind a TLS proxy only
 
+# Copy every accepted bundle to S3-compatible object storage (docs/operations.md), and free
+# local disk once a copy is confirmed; uncomment and fill in to use.
+# [replicate]
+# endpoint = "https://s3.eu-west-1.amazonaws.com"
+# bucket = "my-diagnostics"
+# region = "eu-west-1"
+# prefix = "site1/"
+# credentials_file = "keys/s3.toml"  # access_key_id = "...", secret_access_key = "..." (chmod 600)
+# rate = "40Mbit/s"                  # or a timetable: "08:00,40Mbit/s 19:00,off"
+# [retention]
+# keep_local = "7d"                  # local copy kept this long after it is safely stored remotely
+
 # One [[user]] per account. role = "customer" uploads into its own folder;
 # role = "support" sees every customer's bundles, read-only.
 [[user]]

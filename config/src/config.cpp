@@ -182,13 +182,7 @@ Config load(const std::filesystem::path& file) {
         throw ConfigError(
             name + ": cannot read config: " +
             (std::filesystem::exists(file, ec) ? "not a regular file" : "no such file"));
-    toml::table root;
-    try {
-        root = toml::parse_file(name);
-    } catch (const toml::parse_error& e) {
-        throw ConfigError(name + ":" + std::to_string(e.source().begin.line) +
-                          ": invalid TOML: " + std::string(e.description()));
-    }
+    toml::table root = detail::parse_toml_file(name);
     check_sections(root, name);
 
     Config config;

@@ -5,6 +5,15 @@
 
 namespace dropgate::config::detail {
 
+toml::table parse_toml_file(const std::string& file) {
+    try {
+        return toml::parse_file(file);
+    } catch (const toml::parse_error& e) {
+        throw ConfigError(file + ":" + std::to_string(e.source().begin.line) +
+                          ": invalid TOML: " + std::string(e.description()));
+    }
+}
+
 TableReader::TableReader(const std::string& file, std::string prefix, const toml::table* table,
                          std::uint32_t line)
     : file_(file), prefix_(std::move(prefix)), table_(table), line_(line) {}

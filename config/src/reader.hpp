@@ -16,6 +16,9 @@
 
 namespace dropgate::config::detail {
 
+// Parses a TOML file; a syntax error becomes ConfigError "FILE:LINE: invalid TOML: …".
+toml::table parse_toml_file(const std::string& file);
+
 class TableReader {
   public:
     // `table` may be null (section absent): every get then returns nullopt.

@@ -76,13 +76,7 @@ void read_credentials(Replicate& replicate, TableReader& reader,
     if (::stat(file.c_str(), &st) != 0) reader.fail("credentials_file", "cannot read " + file);
     if (st.st_mode & 0077)
         reader.fail("credentials_file", file + " is readable by others (chmod 600 it)");
-    toml::table table;
-    try {
-        table = toml::parse_file(file);
-    } catch (const toml::parse_error& e) {
-        throw ConfigError(file + ":" + std::to_string(e.source().begin.line) +
-                          ": invalid TOML: " + std::string(e.description()));
-    }
+    toml::table table = detail::parse_toml_file(file);
     TableReader keys(file, "", &table, 1);
     auto id = keys.string("access_key_id");
     auto secret = keys.string("secret_access_key");

@@ -240,43 +240,46 @@ std::vector<Replica> Replicas::list(const UploadFilter& filter) const {
     return read_all(stmt);
 }
 
-std::vector<Replica> Replicas::local_copies_replicated_before(Clock::time_point before) const {
-    auto& stmt = statements_->prepared(statements_->local_copies,
-                                       "SELECT " DROPGATE_REPLICA_COLUMNS
-                                       " FROM replicas r JOIN uploads u ON u.id = r.upload_id "
-                                       "WHERE r.state = 'replicated' AND r.local = 1 "
-                                       "AND r.replicated_at <= ?1 ORDER BY r.replicated_at");
+// Retention's two candidate lists and two marks: one time bound each (?1 / ?2).
+std::vector<Replica> Replicas::select_before(std::unique_ptr<sqlite::Stmt>& slot, const char* sql,
+                                             Clock::time_point before) const {
+    auto& stmt = statements_->prepared(slot, sql);
     stmt.bind(1, format_timestamp(before));
     return read_all(stmt);
+}
+
+void Replicas::mark(std::unique_ptr<sqlite::Stmt>& slot, const char* sql, std::int64_t upload,
+                    Clock::time_point when) {
+    statements_->prepared(slot, sql).bind(1, upload).bind(2, format_timestamp(when)).run();
+}
+
+std::vector<Replica> Replicas::local_copies_replicated_before(Clock::time_point before) const {
+    return select_before(statements_->local_copies,
+                         "SELECT " DROPGATE_REPLICA_COLUMNS
+                         " FROM replicas r JOIN uploads u ON u.id = r.upload_id "
+                         "WHERE r.state = 'replicated' AND r.local = 1 "
+                         "AND r.replicated_at <= ?1 ORDER BY r.replicated_at",
+                         before);
 }
 
 void Replicas::local_removed(std::int64_t upload, Clock::time_point when) {
-    statements_
-        ->prepared(statements_->local_removed,
-                   "UPDATE replicas SET local = 0, local_removed_at = ?2 WHERE upload_id = ?1")
-        .bind(1, upload)
-        .bind(2, format_timestamp(when))
-        .run();
+    mark(statements_->local_removed,
+         "UPDATE replicas SET local = 0, local_removed_at = ?2 WHERE upload_id = ?1", upload, when);
 }
 
 std::vector<Replica> Replicas::accepted_before(Clock::time_point before) const {
-    auto& stmt = statements_->prepared(statements_->accepted_before,
-                                       "SELECT " DROPGATE_REPLICA_COLUMNS
-                                       " FROM replicas r JOIN uploads u ON u.id = r.upload_id "
-                                       "WHERE r.state = 'replicated' AND u.finished_at <= ?1 "
-                                       "ORDER BY u.finished_at");
-    stmt.bind(1, format_timestamp(before));
-    return read_all(stmt);
+    return select_before(statements_->accepted_before,
+                         "SELECT " DROPGATE_REPLICA_COLUMNS
+                         " FROM replicas r JOIN uploads u ON u.id = r.upload_id "
+                         "WHERE r.state = 'replicated' AND u.finished_at <= ?1 "
+                         "ORDER BY u.finished_at",
+                         before);
 }
 
 void Replicas::deleted(std::int64_t upload, Clock::time_point when) {
-    statements_
-        ->prepared(statements_->deleted,
-                   "UPDATE replicas SET state = 'deleted', local = 0, deleted_at = ?2 "
-                   "WHERE upload_id = ?1")
-        .bind(1, upload)
-        .bind(2, format_timestamp(when))
-        .run();
+    mark(statements_->deleted,
+         "UPDATE replicas SET state = 'deleted', local = 0, deleted_at = ?2 WHERE upload_id = ?1",
+         upload, when);
 }
 
 ReplicaStats Replicas::stats() const {

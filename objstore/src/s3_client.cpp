@@ -222,16 +222,21 @@ std::optional<ObjectInfo> S3Client::head(const std::string& key) {
     return info;
 }
 
-std::string S3Client::put(const std::string& key, std::string_view body,
-                          const std::string& body_sha256, const std::string& bundle_sha256) {
-    Request request;
+std::string S3Client::put_body(Request& request, std::string_view body,
+                               const std::string& body_sha256) {
     request.method = "PUT";
-    request.key = key;
-    request.headers = {{"x-amz-meta-sha256", bundle_sha256}};
     request.body = body;
     request.body_sha256 = body_sha256;
     perform(request);
     return unquote(request.response_headers["etag"]);
+}
+
+std::string S3Client::put(const std::string& key, std::string_view body,
+                          const std::string& body_sha256, const std::string& bundle_sha256) {
+    Request request;
+    request.key = key;
+    request.headers = {{"x-amz-meta-sha256", bundle_sha256}};
+    return put_body(request, body, body_sha256);
 }
 
 std::string S3Client::create_multipart(const std::string& key, const std::string& bundle_sha256) {
@@ -251,13 +256,9 @@ std::string S3Client::create_multipart(const std::string& key, const std::string
 std::string S3Client::upload_part(const std::string& key, const std::string& upload_id, int part,
                                   std::string_view body, const std::string& body_sha256) {
     Request request;
-    request.method = "PUT";
     request.key = key;
     request.query = {{"partNumber", std::to_string(part)}, {"uploadId", upload_id}};
-    request.body = body;
-    request.body_sha256 = body_sha256;
-    perform(request);
-    return unquote(request.response_headers["etag"]);
+    return put_body(request, body, body_sha256);
 }
 
 std::string S3Client::complete(const std::string& key, const std::string& upload_id,

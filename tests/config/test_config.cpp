@@ -2,12 +2,14 @@
 // file, the line and the key, because that is what an operator needs to fix it.
 #include <catch2/catch.hpp>
 
+#include "config_errors.hpp"
 #include "dropgate/config/config.hpp"
 #include "harness.hpp"
 
 using dropgate::config::ConfigError;
 using dropgate::config::load;
 using dropgate::config::Role;
+using dropgate::test::error_of;
 using dropgate::test::TempDir;
 using dropgate::test::write_file;
 
@@ -27,17 +29,6 @@ const char* kStore = "[store]\nroot = \"data\"\nmount = \"mnt\"\n";
 std::string customer(const std::string& name = "acme") {
     return "[[user]]\nname = \"" + name + "\"\nrole = \"customer\"\nkeys = [\"" + test_key() +
            "\"]\n";
-}
-
-// Loads `text` as dir/dropgate.toml and returns the error message ("" if it loads).
-std::string error_of(const TempDir& dir, const std::string& text) {
-    write_file(dir / "dropgate.toml", text);
-    try {
-        load(dir / "dropgate.toml");
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
 }
 
 }  // namespace

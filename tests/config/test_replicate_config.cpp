@@ -4,12 +4,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "config_errors.hpp"
 #include "dropgate/config/config.hpp"
 #include "harness.hpp"
 
 using dropgate::config::ConfigError;
 using dropgate::config::load;
 using dropgate::config::parse_rate;
+using dropgate::test::error_of;
 using dropgate::test::TempDir;
 using dropgate::test::write_file;
 
@@ -24,16 +26,6 @@ std::string replicate(const std::string& extra) {
            "[replicate]\nendpoint = \"http://127.0.0.1:9000\"\nbucket = \"bundles\"\n"
            "credentials_file = \"s3.toml\"\n" +
            extra;
-}
-
-std::string error_of(const TempDir& dir, const std::string& text) {
-    write_file(dir / "dropgate.toml", text);
-    try {
-        load(dir / "dropgate.toml");
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
 }
 
 void credentials(const TempDir& dir, const std::string& text, mode_t mode = 0600) {

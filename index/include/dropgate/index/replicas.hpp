@@ -16,6 +16,10 @@
 
 namespace dropgate::index {
 
+namespace sqlite {
+class Stmt;
+}
+
 enum class ReplicaState { queued, replicated, deleted };
 std::string_view to_string(ReplicaState state);
 
@@ -89,6 +93,10 @@ class Replicas {
 
   private:
     struct Statements;
+    std::vector<Replica> select_before(std::unique_ptr<sqlite::Stmt>& slot, const char* sql,
+                                       Clock::time_point before) const;
+    void mark(std::unique_ptr<sqlite::Stmt>& slot, const char* sql, std::int64_t upload,
+              Clock::time_point when);
     explicit Replicas(Index index);
     Index index_;
     std::unique_ptr<Statements> statements_;

@@ -78,6 +78,8 @@ class S3Client {
 
   private:
     void perform(Request& request);
+    // PUTs `body` with its hash as the request's payload hash; returns the ETag.
+    std::string put_body(Request& request, std::string_view body, const std::string& body_sha256);
 
     const config::Replicate& replicate_;
     RateLimiter* limiter_;
