@@ -19,16 +19,18 @@ struct VerifyOptions {
     std::string config;
     bool repair = false;
     bool remote = false;
+    bool deep = false;
 };
 
 // Each replicated bundle's object; returns the problems left.
-std::uint64_t check_remote(const config::Config& config, bool repair) {
+std::uint64_t check_remote(const config::Config& config, bool repair, bool deep) {
     if (!config.replicate) throw UserError(config.source.string() + ": no [replicate] section");
     std::uint64_t remaining = 0;
-    auto summary = replicate::verify_remote(config, repair, [&](const replicate::RemoteProblem& p) {
-        std::printf("%-16s %s: %s\n", "remote", p.name.c_str(), p.detail.c_str());
-        if (!p.repaired) ++remaining;
-    });
+    auto summary =
+        replicate::verify_remote(config, repair, deep, [&](const replicate::RemoteProblem& p) {
+            std::printf("%-16s %s: %s\n", "remote", p.name.c_str(), p.detail.c_str());
+            if (!p.repaired) ++remaining;
+        });
     std::printf("verify --remote: %llu objects checked, %llu problems, %llu repaired\n",
                 static_cast<unsigned long long>(summary.objects_checked),
                 static_cast<unsigned long long>(summary.problems),
@@ -66,7 +68,7 @@ void run_verify(const VerifyOptions& options) {
         std::printf(", %llu only in object storage",
                     static_cast<unsigned long long>(summary.remote_only));
     std::printf("\n");
-    if (options.remote) remaining += check_remote(config, options.repair);
+    if (options.remote) remaining += check_remote(config, options.repair, options.deep);
     std::fflush(stdout);
     if (remaining > 0) throw ExitStatus(1);
 }
@@ -82,6 +84,8 @@ void add_verify(CLI::App& app) {
         "Remove staging leftovers and mark rows of missing files (never deletes a bundle)");
     cmd->add_flag("--remote", options->remote,
                   "Also check every replicated bundle's object (size and sha256 metadata)");
+    cmd->add_flag("--deep", options->deep,
+                  "With --remote: also read every object back and check the SHA-256 of its bytes");
     cmd->callback([options] { run_verify(*options); });
 }
 

@@ -1,6 +1,8 @@
 // `dropgate verify --remote`: every replicated bundle's object is there with the bundle's size
-// and SHA-256 metadata (HEAD; a deleted-behind-our-back object is reported). With repair, a
-// bundle whose object is gone or wrong but whose local copy is still here is queued again.
+// and SHA-256 metadata (HEAD; a deleted-behind-our-back object is reported); `deep` also reads
+// every object back and hashes its bytes (catches an object rewritten with the same metadata).
+// With repair, a bundle whose object is gone or wrong but whose local copy is still here is
+// queued again.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +25,7 @@ struct RemoteSummary {
     std::uint64_t repaired = 0;
 };
 
-RemoteSummary verify_remote(const config::Config& config, bool repair,
+RemoteSummary verify_remote(const config::Config& config, bool repair, bool deep,
                             const std::function<void(const RemoteProblem&)>& report);
 
 }  // namespace dropgate::replicate
