@@ -59,6 +59,9 @@ awaitable<void> serve_requests(Context& context, Stream& stream, Deadline& tcp,
             log::info("http_bad_request", {{"remote", remote}, {"problem", error.message()}});
             const Reply reply = head_error_reply(error);
             co_await exchange.respond(reply);
+            // The rest of an oversized head may still be on its way: dropped unparsed, so the
+            // close does not reset the connection before the client has read the answer.
+            co_await drain(stream, tcp);
             co_return;
         }
         bool failed = false;
