@@ -1,0 +1,64 @@
+// The seek index of a .tgz (spec §13): points from which inflation can restart, so any byte of
+// the uncompressed tar stream is reached by inflating at most `spacing` bytes plus one deflate
+// block, instead of everything before it. A point is either the start of a gzip member (inflate
+// from its header) or a deflate block boundary inside one: the compressed byte and bit there,
+// the uncompressed offset, and the 32 KiB of output before it (the window), kept compressed.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dropgate::inside {
+
+class SeekIndexError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+struct SeekPoint {
+    std::uint64_t in = 0;       // compressed offset: the first byte with bits of the next block
+    std::uint64_t out = 0;      // uncompressed offset of the point
+    std::uint8_t bits = 0;      // bits of byte `in - 1` that belong to the next block (0–7)
+    bool member_start = false;  // a gzip member starts at `in`: no window, inflate its header
+    std::string window;         // zlib-compressed 32 KiB (or less, near the start) window
+};
+
+struct SeekIndex {
+    static constexpr std::uint64_t kDefaultSpacing = 2ull << 20;
+    std::uint64_t spacing = kDefaultSpacing;
+    std::uint64_t compressed_size = 0;
+    std::uint64_t uncompressed_size = 0;
+    std::vector<SeekPoint> points;  // by `out`, the first at 0
+
+    // The point to restart from for uncompressed `offset`: the last one at or before it.
+    const SeekPoint& point_for(std::uint64_t offset) const;
+    // A versioned little-endian encoding ("DGSEEK1"), and back (throws SeekIndexError).
+    std::string serialize() const;
+    static SeekIndex parse(std::string_view bytes);
+    std::uint64_t encoded_size() const;
+};
+
+// One pass over the gzip file open at `fd` (every member of a multi-member file): a point at
+// each member start and, inside a member, at the first block boundary after every `spacing`
+// bytes of output. Throws SeekIndexError for data that does not inflate.
+SeekIndex build_seek_index(int fd, std::uint64_t spacing = SeekIndex::kDefaultSpacing);
+
+// Reads uncompressed bytes of the file at `fd` through its index. Not thread-safe: one per reader.
+class SeekReader {
+  public:
+    SeekReader(int fd, const SeekIndex& index);
+    // Up to out.size() bytes at uncompressed `offset` (fewer only at the end); the bytes
+    // inflated to get there are counted in inflated().
+    std::size_t read(std::uint64_t offset, std::span<char> out);
+    std::uint64_t inflated() const { return inflated_; }
+
+  private:
+    int fd_;
+    const SeekIndex& index_;
+    std::uint64_t inflated_ = 0;
+};
+
+}  // namespace dropgate::inside
