@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
     add_gateway(app);
     add_http(app);
     add_replicate(app);
+    add_ls(app);
+    add_cat(app);
+    add_reindex(app);
     add_token(app);
     add_serve(app);
 

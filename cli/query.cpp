@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "bundle_ref.hpp"
 #include "command.hpp"
 #include "dropgate/base/time.hpp"
 #include "dropgate/config/config.hpp"
@@ -154,19 +155,8 @@ void run_bundles(const QueryOptions& options) {
 
 void run_members(const QueryOptions& options) {
     auto index = open_index(options);
-    auto found = index.find_bundles(options.bundle);
-    if (found.empty())
-        throw UserError("no bundle \"" + options.bundle +
-                        "\" in the index (give PATH, CUSTOMER/PATH of an accepted bundle, or an "
-                        "upload id)");
-    if (found.size() > 1) {
-        std::string names;
-        for (const auto& row : found)
-            names += (names.empty() ? "" : ", ") + row.customer + "/" + row.path;
-        throw UserError("\"" + options.bundle + "\" names " + std::to_string(found.size()) +
-                        " bundles (" + names + "); give CUSTOMER/PATH");
-    }
-    const auto* bundle = &found.front();
+    const auto found = one_bundle(index, options.bundle);
+    const auto* bundle = &found;
     if (bundle->status != index::UploadState::accepted)
         std::fprintf(
             stderr, "dropgate: upload %s was %s (%s); only accepted bundles have members\n",

@@ -109,6 +109,7 @@ int StoreFs::publish(Upload& upload, const std::string& path) {
         log::error("index_commit_failed", {{"upload_id", row.upload_id}, {"error", e.what()}});
     }
     upload.state = Upload::State::published;
+    if (seek_indexer_) seek_indexer_->enqueue(row);
     log::debug("verdict_timing",
                {{"upload_id", row.upload_id},
                 {"judge_ms", upload.judge_seconds * 1e3},

@@ -213,6 +213,7 @@ int run(const config::Config& config, const MountSettings& settings) {
                 retention.emplace(retention_tick(config.retention),
                                   [&fs, session = session.get()] { fs.apply_retention(session); });
             warmer = std::jthread([&fs](std::stop_token stop) { fs.warm_partials(stop); });
+            fs.start_background();
         }
         fuse_loop_config loop{};
         loop.clone_fd = 0;

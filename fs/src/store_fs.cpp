@@ -56,9 +56,14 @@ StoreFs::StoreFs(const config::Config& config, const MountSettings& settings)
       names_(config.store),
       backing_(config.store, config.customers(), settings.read_only),
       judge_(config, settings.read_only),
-      remote_(RemoteBundles::create(config, settings.read_only)) {
+      remote_(RemoteBundles::create(config, settings.read_only)),
+      seek_indexer_(settings.read_only ? nullptr : std::make_unique<SeekIndexer>(config)) {
     root_.kind = Inode::Kind::root;
     root_.nlookup = 1;
+}
+
+void StoreFs::start_background() {
+    if (seek_indexer_) seek_indexer_->start();
 }
 
 Inode* StoreFs::inode_of(fuse_ino_t ino) {

@@ -21,6 +21,7 @@
 #include "dropgate/fs/store.hpp"
 #include "judge.hpp"
 #include "remote_bundles.hpp"
+#include "seek_indexer.hpp"
 #include "upload.hpp"
 
 namespace dropgate::fs {
@@ -86,6 +87,9 @@ class StoreFs {
     // One retention pass ([retention]); bundles deleted for good are dropped from the kernel's
     // cache of `session`.
     void apply_retention(fuse_session* session);
+
+    // Starts the background work that needs threads (after daemonizing).
+    void start_background();
 
     static fuse_lowlevel_ops operations();
 
@@ -170,7 +174,8 @@ class StoreFs {
     const contract::NamePolicy names_;
     Backing backing_;
     Judge judge_;
-    std::unique_ptr<RemoteBundles> remote_;  // with [replicate]: stubs and retention
+    std::unique_ptr<RemoteBundles> remote_;      // with [replicate]: stubs and retention
+    std::unique_ptr<SeekIndexer> seek_indexer_;  // write mode: each accepted bundle's seek index
 
     std::mutex table_mutex_;  // lock order: Upload::mutex before table_mutex_
     Inode root_;

@@ -105,19 +105,38 @@ class PointStream {
 
 }  // namespace
 
+struct SeekReader::Stream : PointStream {
+    using PointStream::PointStream;
+};
+
 SeekReader::SeekReader(int fd, const SeekIndex& index) : fd_(fd), index_(index) {}
 
 std::size_t SeekReader::read(std::uint64_t offset, std::span<char> out) {
+    try {
+        return read_at(offset, out);
+    } catch (...) {
+        stream_.reset();  // never go on from a stream that failed
+        throw;
+    }
+}
+
+std::size_t SeekReader::read_at(std::uint64_t offset, std::span<char> out) {
     if (offset >= index_.uncompressed_size || out.empty()) return 0;
     const SeekPoint& point = index_.point_for(offset);
-    PointStream stream(fd_, point);
+    // Going on from the last read beats restarting unless a point lies between.
+    if (!stream_ || position_ > offset || point.out > position_) {
+        stream_ = std::make_shared<Stream>(fd_, point);
+        position_ = point.out;
+    }
+    PointStream& stream = *stream_;
     std::vector<char> discard(kDiscard);
-    for (std::uint64_t skip = offset - point.out; skip > 0;) {
+    for (std::uint64_t skip = offset - position_; skip > 0;) {
         std::size_t n = stream.inflate_into(
             discard.data(), static_cast<std::size_t>(std::min<std::uint64_t>(skip, kDiscard)));
         if (n == 0) return 0;
         skip -= n;
         inflated_ += n;
+        position_ += n;
     }
     std::size_t done = 0;
     while (done < out.size()) {
@@ -126,6 +145,7 @@ std::size_t SeekReader::read(std::uint64_t offset, std::span<char> out) {
         done += n;
     }
     inflated_ += done;
+    position_ += done;
     return done;
 }
 

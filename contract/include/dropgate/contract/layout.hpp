@@ -11,6 +11,8 @@ namespace dropgate::contract {
 
 inline constexpr std::string_view kBundlesDir = "bundles";
 inline constexpr std::string_view kStagingDir = ".staging";
+// Seek indexes of accepted bundles (spec §13), one file per bundle content: <sha256>.seek.
+inline constexpr std::string_view kSeekDir = ".seek";
 // Blocks of replicated bundles read back from object storage (spec §12 read-through).
 inline constexpr std::string_view kRemoteCacheDir = ".remote-cache";
 
@@ -34,6 +36,10 @@ class Layout {
         return bundles() / customer / path;
     }
     std::filesystem::path remote_cache() const { return root_ / kRemoteCacheDir; }
+    // root/.seek/<sha256>.seek
+    std::filesystem::path seek_index(std::string_view sha256) const {
+        return root_ / kSeekDir / (std::string(sha256) + ".seek");
+    }
     // root/.staging/<upload-id>
     std::filesystem::path staged(std::string_view upload_id) const { return staging() / upload_id; }
 

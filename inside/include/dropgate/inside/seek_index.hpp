@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -43,10 +45,14 @@ struct SeekIndex {
 
 // One pass over the gzip file open at `fd` (every member of a multi-member file): a point at
 // each member start and, inside a member, at the first block boundary after every `spacing`
-// bytes of output. Throws SeekIndexError for data that does not inflate.
-SeekIndex build_seek_index(int fd, std::uint64_t spacing = SeekIndex::kDefaultSpacing);
+// bytes of output. Throws SeekIndexError for data that does not inflate, or when `stop` is
+// requested.
+SeekIndex build_seek_index(int fd, std::uint64_t spacing = SeekIndex::kDefaultSpacing,
+                           std::stop_token stop = {});
 
-// Reads uncompressed bytes of the file at `fd` through its index. Not thread-safe: one per reader.
+// Reads uncompressed bytes of the file at `fd` through its index. A read that starts where the
+// last one ended goes on inflating; any other restarts at the nearest point. Not thread-safe:
+// one per reader.
 class SeekReader {
   public:
     SeekReader(int fd, const SeekIndex& index);
@@ -56,9 +62,13 @@ class SeekReader {
     std::uint64_t inflated() const { return inflated_; }
 
   private:
+    struct Stream;
+    std::size_t read_at(std::uint64_t offset, std::span<char> out);
     int fd_;
     const SeekIndex& index_;
     std::uint64_t inflated_ = 0;
+    std::shared_ptr<Stream> stream_;  // positioned at position_
+    std::uint64_t position_ = 0;
 };
 
 }  // namespace dropgate::inside
