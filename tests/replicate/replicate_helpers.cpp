@@ -26,6 +26,13 @@ bool wait_location(const Service& service, const std::string& customer, const st
         timeout);
 }
 
+RunResult verify_remote(const Service& service, const std::vector<std::string>& flags) {
+    std::vector<std::string> argv{dropgate_bin(), "verify", "-c", service.config_file().string(),
+                                  "--remote"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    return run(argv);
+}
+
 std::string metrics_get(const Service& service, const std::string& path) {
     return sh("curl -s http://127.0.0.1:" + std::to_string(service.metrics_port()) + path).out;
 }

@@ -16,6 +16,8 @@ std::optional<nlohmann::json> replica_of(const Service& service, const std::stri
 bool wait_location(const Service& service, const std::string& customer, const std::string& path,
                    const std::string& location,
                    std::chrono::milliseconds timeout = std::chrono::seconds(60));
+// `dropgate verify -c CONFIG --remote` and any more flags ("--repair", "--deep").
+RunResult verify_remote(const Service& service, const std::vector<std::string>& flags = {});
 // curl of the service's metrics endpoint (path "/healthz" or "/metrics").
 std::string metrics_get(const Service& service, const std::string& path);
 

@@ -62,18 +62,14 @@ TEST_CASE("accepted bundles become objects with identical bytes, refused ones ne
                std::string::npos;
     }));
     CHECK(metrics_get(service, "/healthz") == "ok\n");
-    const std::vector<std::string> verify{dropgate_bin(), "verify", "-c",
-                                          service.config_file().string(), "--remote"};
-    CHECK(run(verify).exit_code == 0);
+    CHECK(verify_remote(service).exit_code == 0);
 
     // An object rewritten behind our back with other bytes of the same size and metadata: only
     // reading it back shows it.
     sh("printf 'X' | dd of='" + s3.object_file("site1/acme/small.tgz")->string() +
        "' bs=1 seek=100 conv=notrunc 2>/dev/null");
-    CHECK(run(verify).exit_code == 0);
-    auto deep = verify;
-    deep.push_back("--deep");
-    auto found = run(deep);
+    CHECK(verify_remote(service).exit_code == 0);
+    auto found = verify_remote(service, {"--deep"});
     CHECK(found.exit_code == 1);
     CHECK_THAT(found.out, Catch::Contains("acme/small.tgz: site1/acme/small.tgz's bytes hash to"));
     CHECK(service.stop() == 0);
@@ -119,8 +115,7 @@ TEST_CASE(
     CHECK(sha_of_object(s3, "site1/acme/big.tgz") == sha);
     CHECK(sha_of_object(s3, "site1/acme/second.tgz") == sha2);
     CHECK((*replica_of(service, "acme", "big.tgz"))["tries"] == 2);
-    CHECK(run({dropgate_bin(), "verify", "-c", service.config_file().string(), "--remote"})
-              .exit_code == 0);
+    CHECK(verify_remote(service).exit_code == 0);
     CHECK(service.stop() == 0);
 }
 

@@ -78,7 +78,7 @@ TEST_CASE(
     CHECK(sha256_of(view / "acme/big.tgz") == sha);
     sh("fusermount3 -u '" + view.path().string() + "'");
 
-    auto verify = run({dropgate_bin(), "verify", "-c", service.config_file().string(), "--remote"});
+    auto verify = verify_remote(service);
     CHECK(verify.exit_code == 0);
     CHECK_THAT(verify.out, Catch::Contains(", 1 only in object storage"));
     CHECK(service.stop() == 0);
@@ -100,12 +100,11 @@ TEST_CASE(
         return service.log().find("\"event\":\"retention_kept_local\"") != std::string::npos;
     }));
     CHECK(sha256_of(service.root() / "bundles/acme/a.tgz") == sha);  // still the real bytes
-    auto verify = run({dropgate_bin(), "verify", "-c", service.config_file().string(), "--remote"});
+    auto verify = verify_remote(service);
     CHECK(verify.exit_code == 1);
     CHECK_THAT(verify.out, Catch::Contains("acme/a.tgz: no object at site1/acme/a.tgz"));
 
-    auto repair = run(
-        {dropgate_bin(), "verify", "-c", service.config_file().string(), "--remote", "--repair"});
+    auto repair = verify_remote(service, {"--repair"});
     CHECK_THAT(repair.out, Catch::Contains("queued for replication again"));
     REQUIRE(wait_location(service, "acme", "a.tgz", "remote", 60s));
     CHECK(sha256_of(*s3.object_file("site1/acme/a.tgz")) == sha);
@@ -126,7 +125,6 @@ TEST_CASE("delete_after removes a bundle from both places and keeps its row as a
     CHECK_FALSE(std::filesystem::exists(service.root() / "bundles/acme/old.tgz"));
     CHECK(sh("ls '" + (service.mount() / "acme").string() + "'").out.empty());
     CHECK_THAT(service.query({"bundles"}).out, Catch::Contains("old.tgz"));  // the tombstone
-    CHECK(run({dropgate_bin(), "verify", "-c", service.config_file().string(), "--remote"})
-              .exit_code == 0);
+    CHECK(verify_remote(service).exit_code == 0);
     CHECK(service.stop() == 0);
 }
