@@ -55,8 +55,10 @@ TEST_CASE("accepted bundles become objects with identical bytes, refused ones ne
     CHECK((*row)["tries"] == 1);
     CHECK_FALSE((*row)["etag"].get<std::string>().empty());
 
-    std::string metrics = metrics_get(service, "/metrics");
-    CHECK_THAT(metrics, Catch::Contains("dropgate_replication_bundles_total 2"));
+    CHECK(wait_until([&] {  // counted just after the row is written
+        return metrics_get(service, "/metrics").find("dropgate_replication_bundles_total 2\n") !=
+               std::string::npos;
+    }));
     CHECK(wait_until([&] {  // the gauges follow the index once a second
         return metrics_get(service, "/metrics").find("dropgate_replication_queue_depth 0\n") !=
                std::string::npos;
@@ -80,8 +82,8 @@ TEST_CASE(
     "replicated once and intact") {
     S3Server s3;
     TempDir scratch;
-    // Capped, so the kills land mid-transfer.
-    Service service(replicating(s3, scratch, "rate = \"12MB/s\"\nconcurrency = 1\n"));
+    // Capped, so each transfer takes seconds and the kills land mid-multipart.
+    Service service(replicating(s3, scratch, "rate = \"4MB/s\"\nconcurrency = 1\n"));
     service.start();
     const std::string sha = make_bundle(scratch / "big.tgz", 40 << 20);
     REQUIRE(service.scp_upload("acme", scratch / "big.tgz", "big.tgz").exit_code == 0);
@@ -131,8 +133,10 @@ TEST_CASE("object storage down for a while: the worker retries with backoff and 
         auto row = replica_of(service, "acme", "a.tgz");
         return row && (*row)["error_kind"] == "transient" && (*row)["tries"] >= 2;
     }));
-    CHECK_THAT(metrics_get(service, "/metrics"),
-               Catch::Contains("dropgate_replication_queue_depth 1"));
+    CHECK(wait_until([&] {
+        return metrics_get(service, "/metrics").find("dropgate_replication_queue_depth 1\n") !=
+               std::string::npos;
+    }));
     CHECK(metrics_get(service, "/healthz") == "ok\n");  // transient: nobody needs to act
     s3.start();
     REQUIRE(wait_location(service, "acme", "a.tgz", "local+remote", 60s));
