@@ -10,6 +10,7 @@
 #include "dropgate/base/unique_fd.hpp"
 #include "dropgate/objstore/sigv4.hpp"
 #include "dropgate/validator/sha256.hpp"
+#include "lease.hpp"
 #include "replicate_metrics.hpp"
 
 namespace dropgate::replicate {
@@ -20,12 +21,6 @@ using objstore::S3Error;
 using Clock = std::chrono::system_clock;
 
 constexpr std::uint64_t kMaxParts = 10'000;
-constexpr auto kLease = std::chrono::minutes(5);
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
-        .count();
-}
 
 // Reads exactly `size` bytes at `offset` of the bundle.
 std::string_view read_part(int fd, std::vector<char>& buffer, std::uint64_t offset,
@@ -43,10 +38,6 @@ std::string_view read_part(int fd, std::vector<char>& buffer, std::uint64_t offs
         done += static_cast<std::size_t>(n);
     }
     return {buffer.data(), size};
-}
-
-std::string sha256_of(std::string_view bytes) {
-    return objstore::sha256_hex(bytes);
 }
 
 void check_whole(const std::string& got, const index::Replica& bundle, const std::string& path) {
@@ -73,9 +64,8 @@ void upload_multipart(const Transfer& t, const index::Replica& bundle, int fd,
         std::string_view part = read_part(fd, t.buffer, offset, size, path);
         whole.update({reinterpret_cast<const std::uint8_t*>(part.data()), part.size()});
         etags.push_back(t.client.upload_part(key, upload_id, static_cast<int>(etags.size() + 1),
-                                             part, sha256_of(part)));
-        t.replicas.renew(bundle.upload, t.owner,
-                         now_ms() + std::chrono::milliseconds(kLease).count());
+                                             part, objstore::sha256_hex(part)));
+        t.replicas.renew(bundle.upload, t.owner, now_ms() + kLease.count());
     }
     try {
         check_whole(whole.hex_digest(), bundle, path);
@@ -114,7 +104,7 @@ void replicate_bundle(const Transfer& t, const index::Replica& bundle) {
     if (bundle.bytes <= t.config.replicate->part_size) {
         std::string_view body =
             read_part(fd.get(), t.buffer, 0, static_cast<std::size_t>(bundle.bytes), path);
-        std::string sha = sha256_of(body);
+        std::string sha = objstore::sha256_hex(body);
         check_whole(sha, bundle, path);  // the payload hash is the bundle's
         t.client.put(key, body, sha, bundle.sha256);
     } else {

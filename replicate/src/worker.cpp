@@ -13,6 +13,7 @@
 #include "dropgate/index/replicas.hpp"
 #include "dropgate/objstore/rate_limiter.hpp"
 #include "dropgate/replicate/replicate.hpp"
+#include "lease.hpp"
 #include "replicate_metrics.hpp"
 #include "transfer.hpp"
 
@@ -24,18 +25,12 @@ using namespace std::chrono_literals;
 using objstore::S3Error;
 using Clock = std::chrono::system_clock;
 
-constexpr auto kLease = 5min;
 constexpr auto kIdlePoll = 500ms;
 
 std::atomic<bool> stop_requested{false};
 
 void on_stop_signal(int) {
     stop_requested = true;
-}
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
-        .count();
 }
 
 // Sleeps up to `duration`, waking early when asked to stop.
