@@ -46,8 +46,9 @@ struct Replica {
     std::string location() const;
 };
 
+// The replication queue: what the worker's gauges show.
 struct ReplicaStats {
-    std::uint64_t queued = 0, queued_bytes = 0, replicated = 0, remote_only = 0, deleted = 0;
+    std::uint64_t queued = 0, queued_bytes = 0;
     std::uint64_t permanent_failures = 0;  // queued rows whose last try failed permanently
     std::optional<Clock::time_point> oldest_queued{};  // accepted_at of the oldest queued row
 };
