@@ -14,12 +14,14 @@ RemoteBundles::RemoteBundles(const config::Config& config, bool read_only)
       replicas_(index::Replicas::open(config.index.database, read_only)),
       reader_(*config.replicate, contract::Layout(config.store.root).remote_cache(),
               config.retention.cache_size),
-      client_(*config.replicate, nullptr) {}
+      retention_client_(*config.replicate, nullptr) {
+    if (!read_only) retention_replicas_.emplace(index::Replicas::open(config.index.database));
+}
 
 std::optional<objstore::RemoteObject> RemoteBundles::object_for(const std::string& rel) {
     auto slash = rel.find('/');
     if (slash == std::string::npos) return std::nullopt;
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(lookup_mutex_);
     auto row = replicas_.find(rel.substr(0, slash), rel.substr(slash + 1));
     if (!row || row->object_key.empty()) return std::nullopt;
     return objstore::RemoteObject{row->object_key, row->sha256, row->bytes};

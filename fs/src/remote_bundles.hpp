@@ -30,18 +30,22 @@ class RemoteBundles {
     std::size_t read(const objstore::RemoteObject& object, std::uint64_t offset,
                      std::span<char> out);
 
-    // One retention pass (retention.cpp). `deleted` is told each bundle removed for good.
+    // One retention pass (retention.cpp), from the one retention thread (write mode only).
+    // `deleted` is told each bundle removed for good.
     void apply_retention(Backing& backing, const std::function<void(const std::string&)>& deleted);
 
   private:
     void remove_local_copy(Backing& backing, const index::Replica& replica);
-    void delete_everywhere(Backing& backing, const index::Replica& replica);
+    bool delete_everywhere(Backing& backing, const index::Replica& replica);
 
     const config::Config& config_;
-    std::mutex mutex_;  // the index connection and the retention client are one thread's at a time
+    std::mutex lookup_mutex_;  // replicas_ is shared by the FUSE threads opening stubs
     index::Replicas replicas_;
     objstore::RemoteReader reader_;
-    objstore::S3Client client_;
+    // Retention's own connection and client: a pass (HEAD and DELETE requests, renames) never
+    // holds up an open of a remote-only bundle.
+    std::optional<index::Replicas> retention_replicas_;
+    objstore::S3Client retention_client_;
 };
 
 }  // namespace dropgate::fs

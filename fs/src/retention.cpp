@@ -17,10 +17,16 @@ std::string rel_of(const index::Replica& replica) {
     return replica.customer + "/" + replica.path;
 }
 
+void log_failure(const index::Replica& replica, int error) {
+    log::error(
+        "retention_failed",
+        {{"customer", replica.customer}, {"path", replica.path}, {"error", std::strerror(error)}});
+}
+
 }  // namespace
 
 void RemoteBundles::remove_local_copy(Backing& backing, const index::Replica& replica) {
-    auto info = client_.head(replica.object_key);
+    auto info = retention_client_.head(replica.object_key);
     if (!info || info->size != replica.bytes || info->sha256 != replica.sha256) {
         log::error("retention_kept_local",
                    {{"customer", replica.customer},
@@ -30,48 +36,40 @@ void RemoteBundles::remove_local_copy(Backing& backing, const index::Replica& re
                                     : "the object is gone; run dropgate verify --remote"}});
         return;
     }
-    if (int error = backing.replace_with_stub(rel_of(replica))) {
-        log::error("retention_failed", {{"customer", replica.customer},
-                                        {"path", replica.path},
-                                        {"error", std::strerror(error)}});
-        return;
-    }
-    replicas_.local_removed(replica.upload, Clock::now());
+    if (int error = backing.replace_with_stub(rel_of(replica))) return log_failure(replica, error);
+    retention_replicas_->local_removed(replica.upload, Clock::now());
     log::info("local_copy_removed", {{"customer", replica.customer},
                                      {"path", replica.path},
                                      {"key", replica.object_key},
                                      {"bytes", replica.bytes}});
 }
 
-void RemoteBundles::delete_everywhere(Backing& backing, const index::Replica& replica) {
-    client_.remove(replica.object_key);
+bool RemoteBundles::delete_everywhere(Backing& backing, const index::Replica& replica) {
+    retention_client_.remove(replica.object_key);
     if (int error = backing.remove_bundle(rel_of(replica))) {
-        log::error("retention_failed", {{"customer", replica.customer},
-                                        {"path", replica.path},
-                                        {"error", std::strerror(error)}});
-        return;
+        log_failure(replica, error);
+        return false;
     }
-    replicas_.deleted(replica.upload, Clock::now());
+    retention_replicas_->deleted(replica.upload, Clock::now());
     log::info("bundle_deleted", {{"customer", replica.customer},
                                  {"path", replica.path},
                                  {"key", replica.object_key},
                                  {"reason", "delete_after"}});
+    return true;
 }
 
 void RemoteBundles::apply_retention(Backing& backing,
                                     const std::function<void(const std::string&)>& deleted) {
     const auto& retention = config_.retention;
-    std::lock_guard lock(mutex_);
+    if (!retention_replicas_) return;
     try {
         if (retention.delete_after)
             for (const auto& replica :
-                 replicas_.accepted_before(Clock::now() - *retention.delete_after)) {
-                delete_everywhere(backing, replica);
-                deleted(rel_of(replica));
-            }
+                 retention_replicas_->accepted_before(Clock::now() - *retention.delete_after))
+                if (delete_everywhere(backing, replica)) deleted(rel_of(replica));
         if (retention.keep_local)
-            for (const auto& replica :
-                 replicas_.local_copies_replicated_before(Clock::now() - *retention.keep_local))
+            for (const auto& replica : retention_replicas_->local_copies_replicated_before(
+                     Clock::now() - *retention.keep_local))
                 remove_local_copy(backing, replica);
     } catch (const std::exception& e) {  // object storage or the index unreachable: next pass
         log::warn("retention_pass_failed", {{"error", e.what()}});
