@@ -4,6 +4,14 @@
 
 namespace dropgate::cli {
 
+index::Index read_only_index(const config::Config& config) {
+    try {
+        return index::Index::open(config.index.database, /*read_only=*/true);
+    } catch (const index::IndexError& e) {
+        throw UserError(e.what());
+    }
+}
+
 index::UploadRecord one_bundle(const index::Index& index, const std::string& reference) {
     auto found = index.find_bundles(reference);
     if (found.empty())

@@ -28,7 +28,7 @@ void write_out(std::span<const char> bytes) {
 
 void run_cat(const CatOptions& options) {
     auto config = config::load(options.config);
-    auto index = index::Index::open(config.index.database, /*read_only=*/true);
+    auto index = read_only_index(config);
     const auto bundle = one_bundle(index, options.bundle);
     try {
         inside::BundleMembers members(config, index, bundle);

@@ -19,7 +19,7 @@ struct LsOptions {
 
 void run_ls(const LsOptions& options) {
     auto config = config::load(options.config);
-    auto index = index::Index::open(config.index.database, /*read_only=*/true);
+    auto index = read_only_index(config);
     const auto bundle = one_bundle(index, options.bundle);
     index.members(bundle.id, [&](const validator::Member& m) {
         if (!options.glob.empty() && ::fnmatch(options.glob.c_str(), m.path.c_str(), 0) != 0)

@@ -112,12 +112,7 @@ std::string member_name(const Member& m) {
 }
 
 Index open_index(const QueryOptions& options) {
-    auto config = config::load(options.config);
-    try {
-        return Index::open(config.index.database, /*read_only=*/true);
-    } catch (const index::IndexError& e) {
-        throw UserError(e.what());
-    }
+    return read_only_index(config::load(options.config));
 }
 
 index::UploadFilter filter_of(const QueryOptions& options) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "bundle_ref.hpp"
 #include "command.hpp"
 #include "dropgate/index/index.hpp"
 #include "dropgate/inside/reindex.hpp"
@@ -18,7 +19,7 @@ struct ReindexOptions {
 
 void run_reindex(const ReindexOptions& options) {
     auto config = config::load(options.config);
-    auto index = index::Index::open(config.index.database, /*read_only=*/true);
+    auto index = read_only_index(config);
     index::UploadFilter accepted;
     accepted.status = index::UploadState::accepted;
     std::uint64_t built = 0, present = 0, remote = 0, failed = 0;

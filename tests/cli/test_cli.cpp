@@ -104,3 +104,22 @@ TEST_CASE("--help and --version exit 0, a missing subcommand or option exits 1")
     CHECK(run({dropgate_bin(), "check"}).exit_code == 1);
     CHECK(run({dropgate_bin(), "no-such-command"}).exit_code == 1);
 }
+
+TEST_CASE("the read-only commands say the index is missing, in one line, exit 1") {
+    TempDir dir;
+    REQUIRE(run({dropgate_bin(), "init", (dir / "demo").string()}).exit_code == 0);
+    const std::string config = (dir / "demo/dropgate.toml").string();
+    for (std::vector<std::string> command :
+         {std::vector<std::string>{"query", "-c", config, "bundles"},
+          {"ls", "-c", config, "acme/x.tgz"},
+          {"cat", "-c", config, "acme/x.tgz", "a"},
+          {"reindex", "-c", config}}) {
+        command.insert(command.begin(), dropgate_bin());
+        auto r = run(command);
+        INFO(command[1]);
+        CHECK(r.exit_code == 1);
+        CHECK_THAT(r.err,
+                   Catch::StartsWith("dropgate: index database ") &&
+                       Catch::Contains("does not exist (it is created when the store starts)"));
+    }
+}
