@@ -22,7 +22,7 @@ bool is_valid_component(std::string_view name) {
 }
 
 NameKind NamePolicy::classify(std::string_view name) const {
-    if (!is_valid_component(name)) return NameKind::refused;
+    if (!is_valid_component(name) || viewed_bundle(name)) return NameKind::refused;
     if (matches_any(name, accept_)) return NameKind::bundle;
     for (const auto& suffix : temp_)
         if (!suffix.empty() && name.size() > suffix.size() && name.ends_with(suffix))
@@ -36,10 +36,20 @@ std::string NamePolicy::accepted_patterns() const {
     return text;
 }
 
+std::optional<std::string_view> NamePolicy::viewed_bundle(std::string_view name) const {
+    if (!name.ends_with(kViewSuffix)) return std::nullopt;
+    std::string_view bundle = name.substr(0, name.size() - kViewSuffix.size());
+    if (!is_valid_component(bundle) || !matches_any(bundle, accept_)) return std::nullopt;
+    return bundle;
+}
+
 std::string NamePolicy::refusal(std::string_view name) const {
     std::string shown(name);
     for (char& c : shown)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    if (auto bundle = viewed_bundle(name))
+        return "reserved name: " + shown + " is where the members of " + std::string(*bundle) +
+               " are shown";
     return "not an accepted bundle name: " + shown + " (accepted: " + accepted_patterns() + ")";
 }
 

@@ -150,6 +150,7 @@ fuse_lowlevel_ops StoreFs::operations() {
         fs_of(req).fsync(req, fi);
     };
     ops.statfs = [](fuse_req_t req, fuse_ino_t) { fs_of(req).statfs(req); };
+    ops.readlink = [](fuse_req_t req, fuse_ino_t ino) { fs_of(req).readlink(req, ino); };
     ops.setxattr = [](fuse_req_t req, fuse_ino_t ino, const char* name, const char* value,
                       size_t size, int) { fs_of(req).setxattr(req, ino, name, value, size); };
     ops.getxattr = [](fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {

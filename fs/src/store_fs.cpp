@@ -57,7 +57,8 @@ StoreFs::StoreFs(const config::Config& config, const MountSettings& settings)
       backing_(config.store, config.customers(), settings.read_only),
       judge_(config, settings.read_only),
       remote_(RemoteBundles::create(config, settings.read_only)),
-      seek_indexer_(settings.read_only ? nullptr : std::make_unique<SeekIndexer>(config)) {
+      seek_indexer_(settings.read_only ? nullptr : std::make_unique<SeekIndexer>(config)),
+      views_(config, remote_.get()) {
     root_.kind = Inode::Kind::root;
     root_.nlookup = 1;
 }
@@ -74,6 +75,7 @@ double StoreFs::timeout_for(const Inode& inode) const {
     if (settings_.read_only) return kImmutableTimeout;
     switch (inode.kind) {
         case Inode::Kind::bundle:
+        case Inode::Kind::member:
             return kImmutableTimeout;
         case Inode::Kind::upload:
             return 0.0;  // visible to its writer only: always ask again
@@ -124,6 +126,9 @@ int StoreFs::stat_inode(Inode& inode, struct stat* st) {
             st->st_ino = FUSE_ROOT_ID;
             st->st_mode = S_IFDIR | 0755;
             return 0;
+        case Inode::Kind::view:
+        case Inode::Kind::member:
+            return stat_view_inode(inode, st);
         case Inode::Kind::upload:
             if (auto upload = inode.upload(); upload) {
                 if (::fstat(upload->fd(), st) != 0) return errno;
@@ -158,8 +163,15 @@ void StoreFs::reply_entry(fuse_req_t req, Inode& inode, const struct stat& st) {
 
 void StoreFs::lookup(fuse_req_t req, fuse_ino_t parent_ino, const char* name) {
     Inode& parent = *inode_of(parent_ino);
-    std::string rel = child_rel(parent, name);
     Inode* inode = nullptr;
+    if (in_view(parent)) {
+        if (int error = lookup_in_view(parent, name, inode))
+            return (void)fuse_reply_err(req, error);
+        struct stat st {};
+        if (int error = stat_inode(*inode, &st)) return (void)fuse_reply_err(req, error);
+        return reply_entry(req, *inode, st);
+    }
+    std::string rel = child_rel(parent, name);
     {
         std::lock_guard lock(table_mutex_);
         if (parent.kind == Inode::Kind::root && !settings_.read_only) {
@@ -168,6 +180,7 @@ void StoreFs::lookup(fuse_req_t req, fuse_ino_t parent_ino, const char* name) {
                 return (void)fuse_reply_err(req, ENOENT);
         }
         if (!settings_.read_only) inode = visible_upload(req, rel);
+        if (!inode) inode = view_beside_bundle(parent, name);
         if (!inode && contract::is_valid_component(name)) {
             struct stat st {};
             if (::fstatat(backing_.bundles(), rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -192,6 +205,11 @@ void StoreFs::forget(fuse_ino_t ino, std::uint64_t nlookup) {
     if (inode->nlookup > 0) return;
     if (auto upload = inode->upload(); upload && live_.count(upload.get()))
         return;  // still listed in staging
+    if (inode->kind == Inode::Kind::member) {
+        inode->view->inodes.erase(inode->node);
+        inodes_.erase(inode);
+        return;
+    }
     auto path = by_path_.find(inode->rel());
     if (path != by_path_.end() && path->second == inode) by_path_.erase(path);
     inodes_.erase(inode);
@@ -212,6 +230,8 @@ void StoreFs::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     if (inode.kind == Inode::Kind::root && !settings_.read_only) {
         for (const auto& customer : config_.customers())
             listing->entries.push_back({customer, S_IFDIR, 1});
+    } else if (in_view(inode)) {
+        if (int error = list_view(inode, *listing)) return (void)fuse_reply_err(req, error);
     } else {
         UniqueFd fd(inode.kind == Inode::Kind::root
                         ? ::dup(backing_.bundles())
@@ -237,6 +257,8 @@ int StoreFs::list_backing(int dir_fd, DirListing& listing) {
             listing.entries.push_back({name, S_IFDIR, entry->d_ino});
         else if (entry->d_type == DT_REG)
             listing.entries.push_back({name, S_IFREG, entry->d_ino});
+        if (entry->d_type == DT_REG && names_.is_bundle(name))  // and its view beside it
+            listing.entries.push_back({name + std::string(contract::kViewSuffix), S_IFDIR, 1});
     }
     return 0;
 }
@@ -278,7 +300,8 @@ void StoreFs::releasedir(fuse_req_t req, fuse_file_info* fi) {
 void StoreFs::mkdir(fuse_req_t req, fuse_ino_t parent_ino, const char* name) {
     if (settings_.read_only) return (void)fuse_reply_err(req, EROFS);
     Inode& parent = *inode_of(parent_ino);
-    if (parent.kind != Inode::Kind::directory || !contract::is_valid_component(name))
+    if (parent.kind != Inode::Kind::directory || !contract::is_valid_component(name) ||
+        names_.viewed_bundle(name))  // reserved for views
         return (void)fuse_reply_err(req, EACCES);
     std::string rel = child_rel(parent, name);
     if (::mkdirat(backing_.bundles(), rel.c_str(), 0755) != 0)
@@ -305,6 +328,12 @@ void StoreFs::refuse_write(fuse_req_t req) {
 
 std::vector<std::pair<std::string, std::string>> StoreFs::attributes(Inode& inode) {
     std::vector<std::pair<std::string, std::string>> result;
+    if (inode.kind == Inode::Kind::member) {
+        const auto occurrences = inode.view->tree.node(inode.node).occurrences;
+        if (occurrences > 1) result.emplace_back(xattr::kOccurrences, std::to_string(occurrences));
+        return result;
+    }
+    if (inode.kind == Inode::Kind::view) return result;
     if (auto held = inode.upload(); held) {
         auto& upload = *held;
         std::lock_guard lock(upload.mutex);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "backing.hpp"
+#include "bundle_views.hpp"
 #include "dropgate/contract/names.hpp"
 #include "dropgate/fs/store.hpp"
 #include "judge.hpp"
@@ -26,8 +27,11 @@
 
 namespace dropgate::fs {
 
+struct BundleView;
+
 struct Inode {
-    enum class Kind { root, directory, bundle, upload };
+    // view: a bundle's `<bundle>.d/`; member: a node of its tree (spec §13).
+    enum class Kind { root, directory, bundle, upload, view, member };
     std::atomic<Kind> kind{Kind::directory};  // an upload becomes a bundle when published
 
     // The path under bundles/ ("acme", "acme/host1/logs.tgz"). A publishing rename changes it
@@ -41,6 +45,9 @@ struct Inode {
     std::atomic<std::shared_ptr<Upload>> upload_;
     std::shared_ptr<Upload> upload() const { return upload_.load(); }
     std::uint64_t nlookup = 0;  // kernel references (lookup/create minus forget)
+    // A member: its bundle's view and node there (set before the kernel learns of the inode).
+    std::shared_ptr<BundleView> view;
+    std::uint32_t node = 0;
 
   private:
     std::atomic<std::shared_ptr<const std::string>> rel_{std::make_shared<const std::string>()};
@@ -63,6 +70,7 @@ struct Handle {
     std::shared_ptr<Upload> upload;                // an upload opened by its writer
     std::uint64_t session = 0;                     // the upload's session this handle was opened in
     std::optional<objstore::RemoteObject> remote;  // a stub: the bytes are read from here
+    std::unique_ptr<MemberFile> member;            // a member of a bundle's view
 };
 
 class StoreFs {
@@ -115,12 +123,27 @@ class StoreFs {
     void fsync(fuse_req_t req, fuse_file_info* fi);
     void statfs(fuse_req_t req);
     void setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size);
+    void readlink(fuse_req_t req, fuse_ino_t ino);
     void getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
     void listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
     void refuse_write(fuse_req_t req);  // link, symlink, mknod, rmdir, removexattr
 
   private:
     Inode* inode_of(fuse_ino_t ino);
+    // Views (views.cpp): the inode of `name` inside a view or one of its directories, or the
+    // view `name` names beside a bundle in `parent`; 0 or the errno.
+    int lookup_in_view(Inode& parent, const std::string& name, Inode*& found);
+    Inode* view_beside_bundle(Inode& parent, const std::string& name);
+    Inode& intern_member(const std::shared_ptr<BundleView>& view, std::uint32_t node);
+    // The view a view or member inode belongs to, and the tree node it is (null if gone).
+    std::shared_ptr<BundleView> view_of(const Inode& inode, std::uint32_t& node);
+    int stat_view_inode(Inode& inode, struct stat* st);
+    int list_view(const Inode& inode, DirListing& listing);
+    int open_member(Inode& inode, bool writing, Handle& handle);
+    void read_member(fuse_req_t req, Handle& handle, size_t size, off_t offset);
+    bool in_view(const Inode& inode) const {
+        return inode.kind == Inode::Kind::view || inode.kind == Inode::Kind::member;
+    }
     int open_remote(Handle& handle);
     void read_remote(fuse_req_t req, Handle& handle, size_t size, off_t offset);
     double timeout_for(const Inode& inode) const;
@@ -176,6 +199,7 @@ class StoreFs {
     Judge judge_;
     std::unique_ptr<RemoteBundles> remote_;      // with [replicate]: stubs and retention
     std::unique_ptr<SeekIndexer> seek_indexer_;  // write mode: each accepted bundle's seek index
+    BundleViews views_;
 
     std::mutex table_mutex_;  // lock order: Upload::mutex before table_mutex_
     Inode root_;

@@ -102,6 +102,10 @@ void StoreFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         // into a page cache of the mount's own that nobody reads (a gigabyte of it per upload,
         // which on this host also means a gigabyte of cold pages to fault in: docs/store.md).
         fi->direct_io = 1;
+    } else if (in_view(inode)) {
+        if (int error = open_member(inode, writing, *handle))
+            return (void)fuse_reply_err(req, error);
+        fi->keep_cache = 1;  // immutable
     } else if (inode.kind == Inode::Kind::bundle || inode.kind == Inode::Kind::upload) {
         if (writing) return (void)fuse_reply_err(req, settings_.read_only ? EROFS : EEXIST);
         handle->fd.reset(::openat(backing_.bundles(), inode.rel().c_str(), O_RDONLY | O_CLOEXEC));
@@ -147,6 +151,7 @@ void StoreFs::read_remote(fuse_req_t req, Handle& handle, size_t size, off_t off
 void StoreFs::read(fuse_req_t req, size_t size, off_t offset, fuse_file_info* fi) {
     Handle& handle = handle_of(fi);
     if (handle.remote) return read_remote(req, handle, size, offset);
+    if (handle.member) return read_member(req, handle, size, offset);
     fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
     buf.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
     buf.buf[0].fd = handle.upload ? handle.upload->fd() : handle.fd.get();
@@ -302,6 +307,7 @@ void StoreFs::reply_not_an_upload(fuse_req_t req, const std::string& rel) {
 
 void StoreFs::unlink(fuse_req_t req, fuse_ino_t parent_ino, const char* name) {
     if (settings_.read_only) return (void)fuse_reply_err(req, EROFS);
+    if (in_view(*inode_of(parent_ino))) return (void)fuse_reply_err(req, EACCES);
     std::string rel = child_rel(*inode_of(parent_ino), name);
     std::shared_ptr<Upload> upload = writers_upload(req, rel);
     if (!upload) return reply_not_an_upload(req, rel);  // bundles are immutable

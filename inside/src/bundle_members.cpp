@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "dropgate/contract/layout.hpp"
+#include "dropgate/inside/member_data.hpp"
 #include "dropgate/inside/seek_store.hpp"
 
 namespace dropgate::inside {
@@ -62,27 +63,14 @@ const validator::Member& BundleMembers::file(const std::string& path) const {
     throw MemberError(name_ + ": " + path + ": too many hard links");
 }
 
-// A sparse member's header blocks carry the typeflag 'S' (old GNU) or GNU.sparse.* pax records.
-bool BundleMembers::is_sparse(const validator::Member& member) {
-    std::string head(static_cast<std::size_t>(member.data_offset - member.header_offset), '\0');
-    head.resize(reader_->read(member.header_offset, {head.data(), head.size()}));
-    if (head.find("GNU.sparse.") != std::string::npos) return true;
-    for (std::size_t block = 0; block + 512 <= head.size(); block += 512)
-        if (head[block + 156] == 'S' && head.compare(block + 257, 8, "ustar  \0", 8) == 0)
-            return true;
-    return false;
-}
-
 void BundleMembers::read(const validator::Member& member,
                          const std::function<void(std::span<const char>)>& sink) {
-    if (is_sparse(member))
-        throw MemberError(name_ + ": " + member.path +
-                          " is a sparse file, not yet readable without extracting");
+    MemberData data(*reader_, member.header_offset, member.data_offset, member.size);
     std::vector<char> buffer(1 << 20);
     for (std::uint64_t done = 0; done < member.size;) {
         std::size_t want =
             static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), member.size - done));
-        std::size_t got = reader_->read(member.data_offset + done, {buffer.data(), want});
+        std::size_t got = data.read(done, {buffer.data(), want});
         if (got == 0) throw MemberError(name_ + ": " + member.path + " is cut short");
         sink({buffer.data(), got});
         done += got;

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -69,6 +70,13 @@ SeekIndex build_seek_index(int fd, std::uint64_t spacing, std::stop_token stop) 
             z->next_in = input.data();
             z->avail_in = static_cast<uInt>(n);
         }
+        if (ret == Z_STREAM_END &&
+            std::all_of(z->next_in, z->next_in + z->avail_in, [](Bytef c) { return c == 0; })) {
+            // Zeros after a member: the padding bsdtar writes to a pipe, if they last to the end.
+            total_in += z->avail_in;
+            z->avail_in = 0;
+            continue;
+        }
         if (ret == Z_STREAM_END) {  // another gzip member follows
             if (inflateReset(z.get()) != Z_OK) throw SeekIndexError("inflateReset failed");
             index.points.push_back({total_in, total_out, 0, true, {}});
@@ -98,7 +106,7 @@ SeekIndex build_seek_index(int fd, std::uint64_t spacing, std::stop_token stop) 
         } while (z->avail_in != 0);
     }
     if (ret != Z_STREAM_END) throw SeekIndexError("the gzip stream is cut short");
-    index.compressed_size = total_in;
+    index.compressed_size = total_in;  // padding included
     index.uncompressed_size = total_out;
     return index;
 }

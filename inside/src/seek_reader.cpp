@@ -4,6 +4,7 @@
 // goes on with the next member's header.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -33,17 +34,18 @@ std::string expanded_window(const std::string& packed) {
 
 class PointStream {
   public:
-    PointStream(int fd, const SeekPoint& point)
-        : fd_(fd),
+    PointStream(const SeekReader::ReadAt& source, const SeekPoint& point)
+        : source_(source),
           position_(point.in),
           inflater_(point.member_start ? 31 : -15),
           raw_(!point.member_start) {
         if (point.member_start) return;
         if (point.bits) {
-            unsigned char byte = 0;
-            if (::pread(fd_, &byte, 1, static_cast<off_t>(point.in - 1)) != 1)
+            char byte = 0;
+            if (source_(point.in - 1, {&byte, 1}) != 1)
                 throw SeekIndexError("cannot read the byte before a seek point");
-            inflatePrime(inflater_.get(), point.bits, byte >> (8 - point.bits));
+            inflatePrime(inflater_.get(), point.bits,
+                         static_cast<unsigned char>(byte) >> (8 - point.bits));
         }
         const std::string window = expanded_window(point.window);
         inflateSetDictionary(inflater_.get(), reinterpret_cast<const Bytef*>(window.data()),
@@ -83,24 +85,20 @@ class PointStream {
 
   private:
     bool refill() {
-        for (;;) {
-            ssize_t n = ::pread(fd_, input_.data(), input_.size(), static_cast<off_t>(position_));
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw SeekIndexError(std::string("read: ") + std::strerror(errno));
-            if (n == 0) return false;
-            position_ += static_cast<std::uint64_t>(n);
-            inflater_->next_in = input_.data();
-            inflater_->avail_in = static_cast<uInt>(n);
-            return true;
-        }
+        std::size_t n = source_(position_, {input_.data(), input_.size()});
+        if (n == 0) return false;
+        position_ += n;
+        inflater_->next_in = reinterpret_cast<Bytef*>(input_.data());
+        inflater_->avail_in = static_cast<uInt>(n);
+        return true;
     }
 
-    int fd_;
+    const SeekReader::ReadAt& source_;
     std::uint64_t position_;
     Inflater inflater_;
     bool raw_;
     std::uint64_t skip_ = 0;
-    std::vector<unsigned char> input_ = std::vector<unsigned char>(kInput);
+    std::vector<char> input_ = std::vector<char>(kInput);
 };
 
 }  // namespace
@@ -109,7 +107,20 @@ struct SeekReader::Stream : PointStream {
     using PointStream::PointStream;
 };
 
-SeekReader::SeekReader(int fd, const SeekIndex& index) : fd_(fd), index_(index) {}
+SeekReader::ReadAt SeekReader::pread_of(int fd) {
+    return [fd](std::uint64_t offset, std::span<char> out) -> std::size_t {
+        for (;;) {
+            ssize_t n = ::pread(fd, out.data(), out.size(), static_cast<off_t>(offset));
+            if (n >= 0) return static_cast<std::size_t>(n);
+            if (errno != EINTR) throw SeekIndexError(std::string("read: ") + std::strerror(errno));
+        }
+    };
+}
+
+SeekReader::SeekReader(int fd, const SeekIndex& index) : SeekReader(pread_of(fd), index) {}
+
+SeekReader::SeekReader(ReadAt source, const SeekIndex& index)
+    : source_(std::move(source)), index_(index) {}
 
 std::size_t SeekReader::read(std::uint64_t offset, std::span<char> out) {
     try {
@@ -122,10 +133,13 @@ std::size_t SeekReader::read(std::uint64_t offset, std::span<char> out) {
 
 std::size_t SeekReader::read_at(std::uint64_t offset, std::span<char> out) {
     if (offset >= index_.uncompressed_size || out.empty()) return 0;
+    // Never inflate past the last member: what may follow it (zero padding) is not gzip.
+    out = out.first(static_cast<std::size_t>(
+        std::min<std::uint64_t>(out.size(), index_.uncompressed_size - offset)));
     const SeekPoint& point = index_.point_for(offset);
     // Going on from the last read beats restarting unless a point lies between.
     if (!stream_ || position_ > offset || point.out > position_) {
-        stream_ = std::make_shared<Stream>(fd_, point);
+        stream_ = std::make_shared<Stream>(source_, point);
         position_ = point.out;
     }
     PointStream& stream = *stream_;

@@ -2,6 +2,7 @@
 // accepted over SFTP is accepted through the mount, over HTTP and by `dropgate validate`.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +23,8 @@ bool is_valid_component(std::string_view name);
 
 class NamePolicy {
   public:
-    explicit NamePolicy(const config::Store& store) : accept_(store.accept), temp_(store.temp_suffixes) {}
+    explicit NamePolicy(const config::Store& store)
+        : accept_(store.accept), temp_(store.temp_suffixes) {}
 
     // How the store treats an upload named `name` (one component, no directory).
     // Upload-then-rename clients add their own decorations before the suffix (rclone:
@@ -35,11 +37,17 @@ class NamePolicy {
     std::string refusal(std::string_view name) const;
     // "*.tgz, *.tar.gz"
     std::string accepted_patterns() const;
+    // The bundle whose view (spec §13) a name is: "x.tgz" for "x.tgz.d". Such names are
+    // reserved: no directory or upload may take one, so a view never hides a real entry.
+    std::optional<std::string_view> viewed_bundle(std::string_view name) const;
 
   private:
     std::vector<std::string> accept_;
     std::vector<std::string> temp_;
 };
+
+// What a bundle's view adds to its name: `<bundle>.d/` holds its members (spec §13).
+inline constexpr std::string_view kViewSuffix = ".d";
 
 // The last component of a '/'-separated path ("" for "" or a trailing '/').
 std::string_view base_name(std::string_view path);

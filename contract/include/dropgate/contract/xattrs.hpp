@@ -19,6 +19,10 @@ inline constexpr const char* kUploadedAt = "user.dropgate.uploaded_at";
 inline constexpr const char* kUploader = "user.dropgate.uploader";
 inline constexpr const char* kMembers = "user.dropgate.members";
 
+// On a member in a bundle's view: how many archive members have its path, when more than one
+// (the view shows what the last one left, as extraction would).
+inline constexpr const char* kOccurrences = "user.dropgate.occurrences";
+
 // An upload's state as its owner sees it ("partial" for an interrupted, resumable upload).
 inline constexpr const char* kState = "user.dropgate.state";
 

@@ -33,15 +33,12 @@ class BundleMembers {
     // resolves to the file it names. Throws MemberError for a missing path or for what has no
     // bytes to read (a directory, a symlink, a device).
     const validator::Member& file(const std::string& path) const;
-    // Streams a regular member's bytes to `sink` in chunks. Throws MemberError for a sparse
-    // member (not yet readable this way).
+    // Streams a regular member's bytes to `sink` in chunks (a sparse member's holes as zeros).
     void read(const validator::Member& member,
               const std::function<void(std::span<const char>)>& sink);
     const SeekIndex& seek_index() const { return seek_; }
 
   private:
-    bool is_sparse(const validator::Member& member);
-
     std::string name_;
     UniqueFd fd_;
     SeekIndex seek_;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -55,16 +56,25 @@ SeekIndex build_seek_index(int fd, std::uint64_t spacing = SeekIndex::kDefaultSp
 // one per reader.
 class SeekReader {
   public:
+    // Where the compressed bytes come from: up to out.size() bytes at `offset`, 0 at the end;
+    // throws on error. A backing file, or object storage for a bundle only a stub is left of.
+    using ReadAt = std::function<std::size_t(std::uint64_t offset, std::span<char> out)>;
     SeekReader(int fd, const SeekIndex& index);
+    SeekReader(ReadAt source, const SeekIndex& index);
+    SeekReader(const SeekReader&) = delete;  // its stream refers to source_
+    SeekReader& operator=(const SeekReader&) = delete;
     // Up to out.size() bytes at uncompressed `offset` (fewer only at the end); the bytes
     // inflated to get there are counted in inflated().
     std::size_t read(std::uint64_t offset, std::span<char> out);
     std::uint64_t inflated() const { return inflated_; }
 
+    // Reads of a file descriptor with pread.
+    static ReadAt pread_of(int fd);
+
   private:
     struct Stream;
     std::size_t read_at(std::uint64_t offset, std::span<char> out);
-    int fd_;
+    ReadAt source_;
     const SeekIndex& index_;
     std::uint64_t inflated_ = 0;
     std::shared_ptr<Stream> stream_;  // positioned at position_
