@@ -19,6 +19,7 @@
 #include "dropgate/base/log.hpp"
 #include "dropgate/base/ssh.hpp"
 #include "dropgate/base/unique_fd.hpp"
+#include "dropgate/contract/names.hpp"
 #include "gateway_metrics.hpp"
 #include "jail.hpp"
 #include "login_callbacks.hpp"
@@ -180,7 +181,13 @@ std::string run_sftp(const Login& login, ssh_session session, const std::string&
     try {
         ChannelTransport transport(login.channel);
         SftpContext context{&config, user.name, user.role, remote, client_version};
-        SftpServer server(transport, std::move(context), Jail(open_root(config, user)));
+        // The bundle views (<bundle>.d/) are the support role's: a customer's tree has none.
+        Jail::Hidden hidden;
+        if (user.role == config::Role::customer)
+            hidden = [names = contract::NamePolicy(config.store)](std::string_view name) {
+                return names.viewed_bundle(name).has_value();
+            };
+        SftpServer server(transport, std::move(context), Jail(open_root(config, user), hidden));
         why = server.run();
     } catch (const std::exception& e) {
         why = std::string("session error: ") + e.what();

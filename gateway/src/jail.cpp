@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 #include <vector>
@@ -47,7 +48,18 @@ UniqueFd Jail::open(const std::string& path, int flags, mode_t mode) const {
     return std::move(opened.fd);
 }
 
+bool Jail::through_hidden(const std::string& path) const {
+    if (!hidden_) return false;
+    for (std::size_t at = 1; at < path.size();) {
+        std::size_t slash = std::min(path.find('/', at), path.size());
+        if (hidden_(std::string_view(path).substr(at, slash - at))) return true;
+        at = slash + 1;
+    }
+    return false;
+}
+
 Jail::Opened Jail::try_open(const std::string& path, int flags, mode_t mode) const {
+    if (through_hidden(path)) return {UniqueFd(), ENOENT};
     open_how how{};
     how.flags = std::uint64_t(flags | O_CLOEXEC);
     how.mode = (flags & O_CREAT) ? mode : 0;

@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -14,7 +15,12 @@ namespace dropgate::gateway {
 
 class Jail {
   public:
-    explicit Jail(UniqueFd root) : root_(std::move(root)) {}
+    // `hidden`: names this user must not see anywhere below the root (a customer: the bundle
+    // views, which are the support role's); paths through one do not exist.
+    using Hidden = std::function<bool(std::string_view name)>;
+    explicit Jail(UniqueFd root, Hidden hidden = {})
+        : root_(std::move(root)), hidden_(std::move(hidden)) {}
+    bool hides(std::string_view name) const { return hidden_ && hidden_(name); }
 
     // "/a/./b/../c", "a//c", "../../c" -> "/a/c", "/a/c", "/c". Always absolute.
     static std::string normalize(std::string_view client_path);
@@ -42,7 +48,9 @@ class Jail {
     int root_fd() const { return root_.get(); }
 
   private:
+    bool through_hidden(const std::string& path) const;
     UniqueFd root_;
+    Hidden hidden_;
 };
 
 }  // namespace dropgate::gateway

@@ -11,11 +11,11 @@
 #include <system_error>
 
 #include "attrs.hpp"
-#include "dropgate/index/verdicts.hpp"
 #include "dropgate/base/log.hpp"
 #include "dropgate/contract/names.hpp"
 #include "dropgate/contract/refusals.hpp"
 #include "dropgate/contract/states.hpp"
+#include "dropgate/index/verdicts.hpp"
 #include "sftp_server.hpp"
 
 namespace dropgate::gateway {
@@ -108,7 +108,8 @@ void SftpServer::on_readdir(std::uint32_t id, Reader& in) {
             break;
         }
         struct stat st {};
-        if (::fstatat(file.fd.get(), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || hidden(st))
+        if (jail_.hides(entry->d_name) ||
+            ::fstatat(file.fd.get(), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || hidden(st))
             continue;
         writer_.bytes(entry->d_name);
         writer_.bytes(longname(entry->d_name, st));
@@ -171,7 +172,8 @@ void SftpServer::on_rename(std::uint32_t id, Reader& in) {
 void SftpServer::rename_failed(const std::string& from, int err) {
     const ClosedUpload* closed = err == ENOENT ? closed_.find(from) : nullptr;
     if (!closed) throw std::system_error(err, std::generic_category(), from);
-    auto refusal = index::recorded_refusal(ctx_.config->index.database, closed->upload_id, closed->error);
+    auto refusal =
+        index::recorded_refusal(ctx_.config->index.database, closed->upload_id, closed->error);
     if (!refusal) throw std::system_error(err, std::generic_category(), from);
     std::string message = from + " refused: " + refusal->reason;
     transport_.write_stderr("dropgate: " + message + "\n");

@@ -68,3 +68,90 @@ TEST_CASE("every accepted flavour reads through <bundle>.d/ as tar xzf leaves it
     }
     CHECK(service.stop() == 0);
 }
+
+namespace {
+
+void make_bundle_of(const std::string& kind, const std::filesystem::path& out,
+                    const std::vector<std::string>& more = {}) {
+    std::vector<std::string> args{
+        "/usr/bin/python3", (tests_dir() / "inside/make_bundles.py").string(), kind, out.string()};
+    args.insert(args.end(), more.begin(), more.end());
+    REQUIRE(run(args).exit_code == 0);
+}
+
+long rss_kib(pid_t pid) {
+    auto status = read_file("/proc/" + std::to_string(pid) + "/status");
+    auto at = status.find("VmRSS:");
+    return at == std::string::npos ? -1 : std::stol(status.substr(at + 6));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a view never leads out of its bundle: symlinks stay symlinks, nothing below one, "
+    "no devices, a path twice reads as the later with an xattr saying so") {
+    TempDir dir;
+    make_bundle_of("hostile", dir / "h.tgz");
+    Service service;
+    service.start();
+    REQUIRE(service.scp_upload("acme", dir / "h.tgz", "h.tgz").exit_code == 0);
+    ReadOnlyMount mount(service);
+    const auto view = mount.dir / "acme/h.tgz.d";
+    CHECK(std::filesystem::is_symlink(view / "passwd"));
+    CHECK(std::filesystem::read_symlink(view / "passwd") == "/etc/passwd");
+    CHECK(std::filesystem::read_symlink(view / "lnk") == "/tmp");
+    auto listing = sh("cd '" + view.string() + "' && find . | sort");
+    CHECK(listing.out == ".\n./a\n./a/b.txt\n./lnk\n./passwd\n./twice.txt\n./up\n");
+    CHECK(read_file(view / "twice.txt") == "second\n");
+    auto xattrs = [](const std::filesystem::path& file) {
+        return run({"/usr/bin/python3", "-c",
+                    "import os,sys; print(*(n + '=' + os.getxattr(sys.argv[1], n).decode() "
+                    "for n in os.listxattr(sys.argv[1])))",
+                    file.string()})
+            .out;
+    };
+    CHECK(xattrs(view / "twice.txt") == "user.dropgate.occurrences=2\n");
+    CHECK(xattrs(view / "a/b.txt") == "\n");
+    // Nothing can be written, in either mount.
+    CHECK(sh("echo x > '" + (view / "new").string() + "'").exit_code != 0);
+    CHECK(sh("touch '" + (service.mount() / "acme/h.tgz.d/new").string() + "'").exit_code != 0);
+    CHECK(sh("mkdir '" + (service.mount() / "acme/other.tgz.d").string() + "'").exit_code != 0);
+
+    // The support role sees the tree over SFTP; its symlinks resolve inside the store, so the
+    // host's /etc/passwd is never what a link gives.
+    auto support = service.sftp("help", "ls -l acme/h.tgz.d\nget acme/h.tgz.d/twice.txt " +
+                                            (dir / "twice").string() + "\n");
+    CHECK(support.exit_code == 0);
+    CHECK_THAT(support.out, Catch::Matches("(.|\n)*lrwxrwxrwx [^\n]* passwd\n(.|\n)*"));
+    CHECK(read_file(dir / "twice") == "second\n");
+    CHECK(
+        service.sftp("help", "get acme/h.tgz.d/passwd " + (dir / "p").string() + "\n").exit_code !=
+        0);
+    CHECK_FALSE(std::filesystem::exists(dir / "p"));
+    // A customer's tree has no views (they are the support role's).
+    auto customer = service.sftp("acme", "ls -1\n");
+    CHECK_THAT(customer.out, Catch::Contains("h.tgz"));
+    CHECK(customer.out.find("h.tgz.d") == std::string::npos);
+    CHECK(service.sftp("acme", "get h.tgz.d/twice.txt " + (dir / "c").string() + "\n").exit_code !=
+          0);
+    CHECK(service.sftp("acme", "mkdir x.tgz.d\n").exit_code != 0);
+    CHECK(service.stop() == 0);
+}
+
+TEST_CASE("a million-member bundle lists through its view with the store's memory bounded") {
+    TempDir dir;
+    make_bundle_of("many", dir / "many.tgz", {"1000000", "1000"});
+    Service service;
+    service.start();
+    REQUIRE(service.scp_upload("acme", dir / "many.tgz", "many.tgz").exit_code == 0);
+    const pid_t store = service.part_pid("store_pid");
+    const long before = rss_kib(store);
+    auto count = sh("find '" + (service.mount() / "acme/many.tgz.d").string() + "' | wc -l");
+    CHECK(count.out == "1001001\n");  // the view, 1,000 directories, a million files
+    auto member = service.mount() / "acme/many.tgz.d/d0999/f0999999.txt";
+    CHECK(read_file(member) == "999999\n");
+    const long grown = rss_kib(store) - before;
+    INFO("store RSS grew by " << grown << " KiB");
+    CHECK(grown < 400 * 1024);
+    CHECK(service.stop() == 0);
+}
