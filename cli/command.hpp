@@ -54,6 +54,7 @@ void add_http(CLI::App& app);
 void add_replicate(CLI::App& app);
 void add_ls(CLI::App& app);
 void add_cat(CLI::App& app);
+void add_grep(CLI::App& app);
 void add_reindex(CLI::App& app);
 void add_token(CLI::App& app);
 void add_serve(CLI::App& app);

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     add_replicate(app);
     add_ls(app);
     add_cat(app);
+    add_grep(app);
     add_reindex(app);
     add_token(app);
     add_serve(app);

@@ -70,3 +70,51 @@ TEST_CASE("cat reads every member as tar extracts it, ls lists them, the store i
                Catch::Contains("reindex: 0 built, 1 already indexed"));
     CHECK(service.stop() == 0);
 }
+
+TEST_CASE("grep finds lines inside the members the index selects, as tar -xzOf | grep does") {
+    Service service;
+    service.start();
+    TempDir dir;
+    make_tricky_bundle(dir);
+    REQUIRE(service.scp_upload("acme", dir / "b.tgz", "b.tgz").exit_code == 0);
+    REQUIRE(service.scp_upload("other", dir / "b.tgz", "copy.tgz").exit_code == 0);
+    const std::string tgz = (dir / "b.tgz").string();
+    // What `tar -xzOf` of each selected member piped to `grep -n` prints, in archive order (a
+    // hard link prints nothing: its file is printed where it is stored).
+    auto expected = [&](const std::string& prefix, const std::string& members,
+                        const std::string& grep_args) {
+        return sh("tar -tzf '" + tgz + "' | grep '" + members +
+                  "' | while read -r m; do tar -xzOf '" + tgz + "' \"$m\" | grep -n " + grep_args +
+                  " | sed \"s|^|" + prefix + ":$m:|\"; done")
+            .out;
+    };
+
+    auto fixed = dg(service, {"grep", "99999", "--member", "*.log", "--customer", "acme"});
+    CHECK(fixed.exit_code == 0);
+    CHECK(fixed.out == expected("acme/b.tgz", "\\.log$", "99999"));
+    CHECK(std::count(fixed.out.begin(), fixed.out.end(), '\n') == 2);  // its hard link: not again
+
+    auto regex = dg(service, {"grep", "^1234.$", "--member", "*.log"});
+    CHECK(regex.exit_code == 0);
+    CHECK(regex.out == expected("acme/b.tgz", "\\.log$", "'^1234.$'") +
+                           expected("other/copy.tgz", "\\.log$", "'^1234.$'"));
+    CHECK(std::count(regex.out.begin(), regex.out.end(), '\n') == 20);
+
+    // Both members of a path present twice are searched, as tar -xzOf prints both.
+    auto twice = dg(service, {"grep", "-i", "SECOND|FIRST", "--member", "*.txt"});
+    CHECK(twice.exit_code == 1);  // a basic regex: '|' is a literal
+    auto either =
+        dg(service, {"grep", "-i", "SECOND\\|FIRST", "--member", "*.txt", "--customer", "acme"});
+    CHECK(either.out == "acme/b.tgz:t/twice.txt:1:first\nacme/b.tgz:t/twice.txt:1:second\n");
+
+    auto names = dg(service, {"grep", "-l", "7", "--json"});
+    CHECK(names.exit_code == 0);
+    CHECK_THAT(names.out, Catch::Contains(
+                              R"({"customer":"other","bundle":"copy.tgz","member":"t/bin/core"})"));
+    CHECK(dg(service, {"grep", "no such text anywhere"}).exit_code == 1);
+    CHECK(dg(service, {"grep", "7", "--customer", "nobody"}).exit_code == 1);
+    auto bad = dg(service, {"grep", "a\\{1"});
+    CHECK(bad.exit_code == 1);
+    CHECK_THAT(bad.err, Catch::Contains("bad pattern"));
+    CHECK(service.stop() == 0);
+}
