@@ -200,6 +200,13 @@ std::vector<std::string> list_dir(const std::filesystem::path& dir) {
     for (const auto& entry : std::filesystem::directory_iterator(dir, error))
         names.push_back(entry.path().filename().string());
     std::sort(names.begin(), names.end());
+    // The view beside each listed bundle (tests/inside covers views) is left out; a view
+    // without its bundle stays, and would fail the test.
+    const std::vector<std::string> all = names;
+    std::erase_if(names, [&](const std::string& name) {
+        return name.ends_with(".d") && std::filesystem::is_directory(dir / name) &&
+               std::binary_search(all.begin(), all.end(), name.substr(0, name.size() - 2));
+    });
     return names;
 }
 

@@ -57,6 +57,7 @@ std::filesystem::path big_bundle();
 std::string sha256_of(const std::filesystem::path& file);
 bool is_mounted(const std::filesystem::path& mountpoint);
 // Names in a directory (sorted), or an empty list if it cannot be read.
+// Sorted entry names, without the `<bundle>.d/` view beside each bundle listed.
 std::vector<std::string> list_dir(const std::filesystem::path& dir);
 
 }  // namespace dropgate::test

@@ -119,7 +119,7 @@ TEST_CASE("delete_after removes a bundle from both places and keeps its row as a
     service.start();
     make_bundle(scratch / "old.tgz", 300 << 10);
     REQUIRE(service.scp_upload("acme", scratch / "old.tgz", "old.tgz").exit_code == 0);
-    REQUIRE(sh("ls '" + (service.mount() / "acme").string() + "'").out == "old.tgz\n");
+    REQUIRE(sh("ls '" + (service.mount() / "acme").string() + "'").out == "old.tgz\nold.tgz.d\n");
     REQUIRE(wait_location(service, "acme", "old.tgz", "deleted", 60s));
     CHECK_FALSE(s3.object_file("site1/acme/old.tgz"));
     CHECK_FALSE(std::filesystem::exists(service.root() / "bundles/acme/old.tgz"));
