@@ -37,6 +37,13 @@ awaitable<Reply> tus_delete(Call& call);
 awaitable<Reply> list_uploads(Call& call);
 awaitable<Reply> find_members(Call& call);
 awaitable<Reply> download(Call& call);
+// GET /download/<customer>/<bundle>.d/<member> for support: one member of a bundle's view
+// (member_reads.cpp), with Range like a bundle.
+bool in_view(const contract::NamePolicy& names, const std::string& path);
+awaitable<Reply> download_member(Call& call, const std::string& customer, const std::string& path);
+// Sends `size` bytes of `fd` under `head`, honouring Range, If-Range and If-None-Match.
+awaitable<Reply> send_ranged(Call& call, Reply& head, const UniqueFd& fd, std::uint64_t size,
+                             const std::string& etag);
 // POST /login, POST /logout, GET /api/whoami (login.cpp).
 awaitable<Reply> login(Call& call);
 awaitable<Reply> logout(Call& call);

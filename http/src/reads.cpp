@@ -128,7 +128,6 @@ awaitable<Reply> find_members(Call& call) {
 }
 
 awaitable<Reply> download(Call& call) {
-    auto& exchange = call.exchange;
     // A customer names a path in their own directory; support names "<customer>/<path>".
     std::string rel = is_support(call.who) ? call.rest : call.who.user->name + "/" + call.rest;
     auto path = relative_path(rel);
@@ -136,6 +135,10 @@ awaitable<Reply> download(Call& call) {
     if (!path || slash == std::string::npos)
         co_return text_reply(Status::not_found, "no such bundle");
     std::string customer = path->substr(0, slash), inner = path->substr(slash + 1);
+    if (in_view(call.context.names, inner)) {  // the views are the support role's
+        if (!is_support(call.who)) co_return text_reply(Status::not_found, "no such bundle");
+        co_return co_await download_member(call, customer, inner);
+    }
     struct Opened {
         UniqueFd fd;
         std::optional<BundleFacts> facts;
@@ -155,6 +158,12 @@ awaitable<Reply> download(Call& call) {
     head.header("ETag", etag).header("Accept-Ranges", "bytes");
     head.header("Content-Disposition", "attachment; filename=\"" +
                                            std::filesystem::path(inner).filename().string() + "\"");
+    co_return co_await send_ranged(call, head, opened.fd, size, etag);
+}
+
+awaitable<Reply> send_ranged(Call& call, Reply& head, const UniqueFd& fd, std::uint64_t size,
+                             const std::string& etag) {
+    auto& exchange = call.exchange;
     if (exchange.header("If-None-Match") == etag)
         co_return Reply{Status::not_modified, head.headers, {}, {}};
     std::uint64_t first = 0, length = size;
@@ -173,7 +182,7 @@ awaitable<Reply> download(Call& call) {
                                              std::to_string(size));
         }
     }
-    co_await exchange.respond_file(head, opened.fd, first, length);
+    co_await exchange.respond_file(head, fd, first, length);
     co_return already_sent();
 }
 

@@ -92,7 +92,9 @@ TEST_CASE(
     "no devices, a path twice reads as the later with an xattr saying so") {
     TempDir dir;
     make_bundle_of("hostile", dir / "h.tgz");
-    Service service;
+    Service::Options options;
+    options.http = true;
+    Service service(options);
     service.start();
     REQUIRE(service.scp_upload("acme", dir / "h.tgz", "h.tgz").exit_code == 0);
     ReadOnlyMount mount(service);
@@ -135,6 +137,21 @@ TEST_CASE(
     CHECK(service.sftp("acme", "get h.tgz.d/twice.txt " + (dir / "c").string() + "\n").exit_code !=
           0);
     CHECK(service.sftp("acme", "mkdir x.tgz.d\n").exit_code != 0);
+
+    // Over HTTPS support downloads a member (with Range); links and customers get 404.
+    auto get = [&](const std::string& user, const std::string& path, const std::string& more) {
+        return sh("curl -s --cacert '" + service.http_cert().string() +
+                  "' -H 'Authorization: Bearer " + service.token(user) + "' " + more + " " +
+                  service.http_url() + "/download/" + path + " -w ' %{http_code}'")
+            .out;
+    };
+    CHECK(get("help", "acme/h.tgz.d/twice.txt", "") == "second\n 200");
+    CHECK(get("help", "acme/h.tgz.d/twice.txt", "-r 1-3") == "eco 206");
+    CHECK(get("help", "acme/h.tgz.d/a/b.txt", "") == "inside a\n 200");
+    CHECK_THAT(get("help", "acme/h.tgz.d/passwd", ""), Catch::EndsWith(" 404"));
+    CHECK_THAT(get("help", "acme/h.tgz.d/up/passwd", ""), Catch::EndsWith(" 404"));
+    CHECK_THAT(get("help", "acme/h.tgz.d/a", ""), Catch::EndsWith(" 404"));
+    CHECK_THAT(get("acme", "h.tgz.d/twice.txt", ""), Catch::EndsWith(" 404"));
     CHECK(service.stop() == 0);
 }
 
