@@ -11,6 +11,7 @@
 #include "dropgate/contract/layout.hpp"
 #include "dropgate/contract/states.hpp"
 #include "dropgate/inside/seek_store.hpp"
+#include "store_metrics.hpp"
 
 namespace dropgate::fs {
 
@@ -46,6 +47,7 @@ std::size_t MemberFile::read(std::uint64_t offset, std::span<char> out) {
         recent_.clear();  // elsewhere: start again from the nearest seek point
         recent_at_ = recent_end = offset;
     }
+    const std::uint64_t inflated_before = reader_.inflated();
     if (end > recent_end) {
         const std::size_t had = recent_.size();
         recent_.resize(had + static_cast<std::size_t>(end - recent_end));
@@ -60,6 +62,7 @@ std::size_t MemberFile::read(std::uint64_t offset, std::span<char> out) {
         recent_.erase(0, drop);
         recent_at_ += drop;
     }
+    store_metrics::view_read(n, reader_.inflated() - inflated_before);
     return n;
 }
 
@@ -91,7 +94,7 @@ void BundleViews::trim() {
     while (recent_.size() > 1 && bytes_ > kBudget) {
         const auto& oldest = recent_.back();
         bytes_ -= oldest->tree.memory_bytes();
-        if (oldest->seek) bytes_ -= oldest->seek->encoded_size();
+        if (oldest->seek) bytes_ -= oldest->seek->resident_bytes();
         recent_.pop_back();
     }
 }
@@ -109,7 +112,7 @@ std::shared_ptr<const inside::SeekIndex> BundleViews::seek_of(BundleView& view, 
                                  ", whose bytes are only in object storage");
     }
     std::lock_guard budget(mutex_);
-    bytes_ += view.seek->encoded_size();
+    bytes_ += view.seek->resident_bytes();
     trim();
     return view.seek;
 }

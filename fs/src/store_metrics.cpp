@@ -24,6 +24,10 @@ const Counter bytes_aborted("dropgate_upload_bytes_total",
 const Counter interrupted("dropgate_uploads_interrupted_total",
                           "Uploads that ended without a verdict and were kept for resume.");
 const Counter bytes_in("dropgate_bytes_received_total", "Bytes written by clients into the store.");
+const Counter view_bytes("dropgate_view_bytes_read_total",
+                         "Bytes of members read through bundle views (<bundle>.d/).");
+const Counter view_inflated("dropgate_view_bytes_inflated_total",
+                            "Bytes inflated to serve reads through bundle views.");
 const metrics::Histogram validation("dropgate_validation_seconds",
                                     "Time from the last close to the verdict, per upload.",
                                     {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
@@ -53,6 +57,11 @@ void upload_finished(UploadState state, std::uint64_t bytes) {
 
 void upload_interrupted() {
     interrupted.add();
+}
+
+void view_read(std::uint64_t bytes, std::uint64_t inflated) {
+    view_bytes.add(bytes);
+    view_inflated.add(inflated);
 }
 
 void verdict_latency(double seconds) {

@@ -15,5 +15,8 @@ void upload_finished(contract::UploadState state, std::uint64_t bytes);
 void upload_interrupted();
 // From the last close (or the write that revealed the verdict) to the committed verdict.
 void verdict_latency(double seconds);
+// A read of a member through a bundle's view: the bytes returned and the bytes inflated for them
+// (from the nearest seek point; what a reader's earlier reads already inflated is not counted).
+void view_read(std::uint64_t bytes, std::uint64_t inflated);
 
 }  // namespace dropgate::fs::store_metrics

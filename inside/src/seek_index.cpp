@@ -53,7 +53,7 @@ const SeekPoint& SeekIndex::point_for(std::uint64_t offset) const {
 SeekIndex build_seek_index(int fd, std::uint64_t spacing, std::stop_token stop) {
     SeekIndex index;
     index.spacing = spacing;
-    index.points.push_back({0, 0, 0, true, {}});
+    index.points.push_back({0, 0, 0, true});
     Inflater z(31);
     std::vector<unsigned char> input(kInput);
     unsigned char ring[kWindow];
@@ -79,7 +79,7 @@ SeekIndex build_seek_index(int fd, std::uint64_t spacing, std::stop_token stop) 
         }
         if (ret == Z_STREAM_END) {  // another gzip member follows
             if (inflateReset(z.get()) != Z_OK) throw SeekIndexError("inflateReset failed");
-            index.points.push_back({total_in, total_out, 0, true, {}});
+            index.points.push_back({total_in, total_out, 0, true});
             last = total_out;
         }
         do {
@@ -98,9 +98,10 @@ SeekIndex build_seek_index(int fd, std::uint64_t spacing, std::stop_token stop) 
             if (ret == Z_STREAM_END) break;
             const bool boundary = (z->data_type & 128) && !(z->data_type & 64);
             if (boundary && total_out - last > spacing) {
-                index.points.push_back(
-                    {total_in, total_out, static_cast<std::uint8_t>(z->data_type & 7), false,
-                     compressed_window(ring, kWindow - z->avail_out, total_out)});
+                SeekPoint point{total_in, total_out, static_cast<std::uint8_t>(z->data_type & 7),
+                                false};
+                index.add_window(point, compressed_window(ring, kWindow - z->avail_out, total_out));
+                index.points.push_back(point);
                 last = total_out;
             }
         } while (z->avail_in != 0);

@@ -34,7 +34,7 @@ std::string expanded_window(const std::string& packed) {
 
 class PointStream {
   public:
-    PointStream(const SeekReader::ReadAt& source, const SeekPoint& point)
+    PointStream(const SeekReader::ReadAt& source, const SeekIndex& index, const SeekPoint& point)
         : source_(source),
           position_(point.in),
           inflater_(point.member_start ? 31 : -15),
@@ -47,7 +47,7 @@ class PointStream {
             inflatePrime(inflater_.get(), point.bits,
                          static_cast<unsigned char>(byte) >> (8 - point.bits));
         }
-        const std::string window = expanded_window(point.window);
+        const std::string window = expanded_window(index.window(point));
         inflateSetDictionary(inflater_.get(), reinterpret_cast<const Bytef*>(window.data()),
                              static_cast<uInt>(window.size()));
     }
@@ -139,7 +139,7 @@ std::size_t SeekReader::read_at(std::uint64_t offset, std::span<char> out) {
     const SeekPoint& point = index_.point_for(offset);
     // Going on from the last read beats restarting unless a point lies between.
     if (!stream_ || position_ > offset || point.out > position_) {
-        stream_ = std::make_shared<Stream>(source_, point);
+        stream_ = std::make_shared<Stream>(source_, index_, point);
         position_ = point.out;
     }
     PointStream& stream = *stream_;

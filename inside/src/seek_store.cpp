@@ -1,20 +1,18 @@
 #include "dropgate/inside/seek_store.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 #include <system_error>
 
 namespace dropgate::inside {
 
 std::optional<SeekIndex> load_seek_index(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
+    UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return std::nullopt;
     try {
-        return SeekIndex::parse(bytes.str());
+        return SeekIndex::load(std::move(fd));
     } catch (const SeekIndexError&) {
         return std::nullopt;  // rebuilt by the caller
     }

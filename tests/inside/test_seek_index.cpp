@@ -8,6 +8,7 @@
 
 #include "dropgate/base/unique_fd.hpp"
 #include "dropgate/inside/seek_index.hpp"
+#include "dropgate/inside/seek_store.hpp"
 #include "harness.hpp"
 #include "service_fixture.hpp"
 
@@ -100,10 +101,29 @@ TEST_CASE("the seek index is small, round-trips its encoding and refuses what is
     REQUIRE(back.points.size() == index.points.size());
     CHECK(back.uncompressed_size == index.uncompressed_size);
     check_reads(dir / "b.tgz", back);
-    CHECK_THROWS_AS(SeekIndex::parse("DGSEEK1\nshort"), inside::SeekIndexError);
+    CHECK_THROWS_AS(SeekIndex::parse("DGSEEK2\nshort"), inside::SeekIndexError);
     CHECK_THROWS_AS(SeekIndex::parse(encoded.substr(0, encoded.size() / 2)),
                     inside::SeekIndexError);
     CHECK_THROWS_AS(SeekIndex::parse("not an index at all"), inside::SeekIndexError);
+
+    // Stored, it loads as its point table alone and reads each window from the file when used.
+    inside::save_seek_index(dir / "b.seek", index);
+    CHECK(read_file(dir / "b.seek") == encoded);
+    auto loaded = inside::load_seek_index(dir / "b.seek");
+    REQUIRE(loaded);
+    CHECK(loaded->points.size() == index.points.size());
+    CHECK(loaded->encoded_size() == index.encoded_size());
+    CHECK(loaded->resident_bytes() < 64 * 1024);
+    CHECK(loaded->serialize() == encoded);
+    check_reads(dir / "b.tgz", *loaded);
+    // Another version, a cut file or one with bytes after its windows is no index: rebuilt.
+    std::string older = encoded;
+    older[6] = '1';
+    for (const auto& bad :
+         {older, encoded.substr(0, encoded.size() - 1), encoded + "x", encoded.substr(0, 100)}) {
+        write_file(dir / "bad.seek", bad);
+        CHECK_FALSE(inside::load_seek_index(dir / "bad.seek"));
+    }
 }
 
 TEST_CASE("a cut or corrupt gzip stream is refused while indexing") {

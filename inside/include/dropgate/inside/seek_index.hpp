@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "dropgate/base/unique_fd.hpp"
+
 namespace dropgate::inside {
 
 class SeekIndexError : public std::runtime_error {
@@ -22,11 +24,12 @@ class SeekIndexError : public std::runtime_error {
 };
 
 struct SeekPoint {
-    std::uint64_t in = 0;       // compressed offset: the first byte with bits of the next block
-    std::uint64_t out = 0;      // uncompressed offset of the point
-    std::uint8_t bits = 0;      // bits of byte `in - 1` that belong to the next block (0–7)
-    bool member_start = false;  // a gzip member starts at `in`: no window, inflate its header
-    std::string window;         // zlib-compressed 32 KiB (or less, near the start) window
+    std::uint64_t in = 0;           // compressed offset: the first byte with bits of the next block
+    std::uint64_t out = 0;          // uncompressed offset of the point
+    std::uint8_t bits = 0;          // bits of byte `in - 1` that belong to the next block (0–7)
+    bool member_start = false;      // a gzip member starts at `in`: no window, inflate its header
+    std::uint64_t window_at = 0;    // where its window starts among the index's windows
+    std::uint32_t window_size = 0;  // zlib-compressed 32 KiB (or less, near the start); 0: none
 };
 
 struct SeekIndex {
@@ -38,10 +41,26 @@ struct SeekIndex {
 
     // The point to restart from for uncompressed `offset`: the last one at or before it.
     const SeekPoint& point_for(std::uint64_t offset) const;
-    // A versioned little-endian encoding ("DGSEEK1"), and back (throws SeekIndexError).
+    // The compressed window of `point` (empty for a member start). Thread-safe.
+    std::string window(const SeekPoint& point) const;
+    // Appends a window for the next point built (sets its window_at and window_size).
+    void add_window(SeekPoint& point, std::string_view packed);
+
+    // A versioned little-endian encoding ("DGSEEK2": the point table, then all windows), and
+    // back (throws SeekIndexError).
     std::string serialize() const;
     static SeekIndex parse(std::string_view bytes);
+    // Reads only the point table of the encoding in `file`; each window is read from it when
+    // its point is used, so opening the index of a big bundle costs a few KiB, not megabytes.
+    static SeekIndex load(UniqueFd file);
     std::uint64_t encoded_size() const;
+    std::uint64_t resident_bytes() const;  // what this object holds in memory
+
+  private:
+    std::string windows_;                   // built or parsed: every window, in memory
+    std::shared_ptr<const UniqueFd> file_;  // loaded: the file they are read from
+    std::uint64_t windows_base_ = 0;        // their offset in that file
+    std::uint64_t windows_size_ = 0;
 };
 
 // One pass over the gzip file open at `fd` (every member of a multi-member file): a point at
