@@ -113,6 +113,7 @@ Store read_store(const toml::table* table, const std::string& file,
     store.max_members = static_cast<std::uint64_t>(
         reader.integer("max_members", 1, 1'000'000'000).value_or(1'000'000));
     store.resume_window = reader.duration("resume_window").value_or(store.resume_window);
+    store.seek_index = reader.boolean("seek_index").value_or(store.seek_index);
     reader.finish();
     return store;
 }

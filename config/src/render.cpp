@@ -55,6 +55,7 @@ std::string render(const Config& config) {
         {"max_compression_ratio", static_cast<std::int64_t>(s.max_compression_ratio)},
         {"max_members", static_cast<std::int64_t>(s.max_members)},
         {"resume_window", duration_text(s.resume_window)},
+        {"seek_index", s.seek_index},
     };
     toml::table root{
         {"server", server},

@@ -57,7 +57,9 @@ StoreFs::StoreFs(const config::Config& config, const MountSettings& settings)
       backing_(config.store, config.customers(), settings.read_only),
       judge_(config, settings.read_only),
       remote_(RemoteBundles::create(config, settings.read_only)),
-      seek_indexer_(settings.read_only ? nullptr : std::make_unique<SeekIndexer>(config)),
+      seek_indexer_(settings.read_only || !config.store.seek_index
+                        ? nullptr
+                        : std::make_unique<SeekIndexer>(config)),
       views_(config, remote_.get()) {
     root_.kind = Inode::Kind::root;
     root_.nlookup = 1;

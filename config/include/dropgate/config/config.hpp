@@ -59,6 +59,9 @@ struct Store {
     std::uint64_t max_members = 1'000'000;
     // An upload interrupted without a verdict is kept this long for its owner to resume.
     std::chrono::seconds resume_window{24 * 3600};
+    // Build each accepted bundle's seek index in the background (spec §13). Off: a view builds
+    // it on its first read instead (one full inflate then), `dropgate reindex` builds them all.
+    bool seek_index = true;
 };
 
 struct Index {
