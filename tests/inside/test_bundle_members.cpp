@@ -1,6 +1,7 @@
 // `dropgate ls` / `cat` / `reindex` on a real service: every member read through the seek index
 // equals what `tar -xzf` extracts, and each accepted bundle gets its index by itself.
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "harness.hpp"
 #include "service_fixture.hpp"
@@ -116,5 +117,22 @@ TEST_CASE("grep finds lines inside the members the index selects, as tar -xzOf |
     auto bad = dg(service, {"grep", "a\\{1"});
     CHECK(bad.exit_code == 1);
     CHECK_THAT(bad.err, Catch::Contains("bad pattern"));
+    CHECK(service.stop() == 0);
+}
+
+TEST_CASE("with seek_index = false the store indexes nothing by itself and a view builds it") {
+    Service service("seek_index = false\n");
+    service.start();
+    TempDir dir;
+    make_tricky_bundle(dir);
+    const std::string sha = sha256_of(dir / "b.tgz");
+    REQUIRE(service.scp_upload("acme", dir / "b.tgz", "b.tgz").exit_code == 0);
+    const auto seek = service.root() / (".seek/" + sha + ".seek");
+    // With the indexer on, a bundle this small has its index within milliseconds.
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    CHECK_FALSE(std::filesystem::exists(seek));
+    CHECK(read_file(service.mount() / "acme/b.tgz.d/t/logs/app.log") ==
+          read_file(dir / "x/t/logs/app.log"));
+    CHECK(std::filesystem::exists(seek));
     CHECK(service.stop() == 0);
 }
