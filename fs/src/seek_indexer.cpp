@@ -1,5 +1,6 @@
 #include "seek_indexer.hpp"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -7,22 +8,27 @@
 #include "dropgate/base/log.hpp"
 #include "dropgate/contract/layout.hpp"
 #include "dropgate/inside/reindex.hpp"
+#include "idle_pacer.hpp"
 
 namespace dropgate::fs {
 
 namespace {
 
-// Lowest CPU priority and the idle I/O class for the calling thread only.
+// The idle scheduling class (below nice 19: a waking upload thread preempts it at once and the
+// kernel places wakeups on its CPU as if idle) and the idle I/O class, for this thread only.
 void become_idle() {
     const pid_t tid = static_cast<pid_t>(::syscall(SYS_gettid));
     ::setpriority(PRIO_PROCESS, static_cast<id_t>(tid), 19);
+    const sched_param none{};
+    ::sched_setscheduler(tid, SCHED_IDLE, &none);
     constexpr int kWhoProcess = 1, kClassIdle = 3, kClassShift = 13;
     ::syscall(SYS_ioprio_set, kWhoProcess, tid, kClassIdle << kClassShift);
 }
 
 void index_one(const config::Config& config, const index::UploadRecord& bundle,
                std::stop_token stop) {
-    auto outcome = inside::index_bundle(config, bundle, false, stop);
+    IdlePacer pace(stop);
+    auto outcome = inside::index_bundle(config, bundle, false, stop, std::ref(pace));
     if (stop.stop_requested()) return;  // the next start indexes it
     const std::string name = bundle.customer + "/" + bundle.path;
     if (outcome.kind == inside::IndexOutcome::Kind::failed)

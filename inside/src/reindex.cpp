@@ -13,7 +13,7 @@
 namespace dropgate::inside {
 
 IndexOutcome index_bundle(const config::Config& config, const index::UploadRecord& bundle,
-                          bool force, std::stop_token stop) {
+                          bool force, std::stop_token stop, const Pace& pace) {
     const contract::Layout layout(config.store.root);
     const auto file = layout.seek_index(bundle.sha256);
     IndexOutcome outcome;
@@ -37,7 +37,7 @@ IndexOutcome index_bundle(const config::Config& config, const index::UploadRecor
     }
     const auto start = std::chrono::steady_clock::now();
     try {
-        SeekIndex index = build_seek_index(fd.get(), SeekIndex::kDefaultSpacing, stop);
+        SeekIndex index = build_seek_index(fd.get(), SeekIndex::kDefaultSpacing, stop, pace);
         save_seek_index(file, index);
         outcome.kind = IndexOutcome::Kind::built;
         outcome.points = index.points.size();

@@ -50,7 +50,7 @@ const SeekPoint& SeekIndex::point_for(std::uint64_t offset) const {
     return points[low];
 }
 
-SeekIndex build_seek_index(int fd, std::uint64_t spacing, std::stop_token stop) {
+SeekIndex build_seek_index(int fd, std::uint64_t spacing, std::stop_token stop, const Pace& pace) {
     SeekIndex index;
     index.spacing = spacing;
     index.points.push_back({0, 0, 0, true});
@@ -61,6 +61,7 @@ SeekIndex build_seek_index(int fd, std::uint64_t spacing, std::stop_token stop) 
     int ret = Z_OK;
     for (;;) {
         if (z->avail_in == 0) {
+            if (pace) pace();
             if (stop.stop_requested()) throw SeekIndexError("stopped");
             ssize_t n = ::pread(fd, input.data(), input.size(), static_cast<off_t>(file_offset));
             if (n < 0 && errno == EINTR) continue;

@@ -203,7 +203,7 @@ TEST_CASE("the last member of a 1 GiB bundle reads through its view inflating on
     const std::string sha = sha256_of(dir / "big.tgz");
     REQUIRE(wait_until(
         [&] { return std::filesystem::exists(service.root() / (".seek/" + sha + ".seek")); },
-        std::chrono::seconds(120)));
+        std::chrono::seconds(180)));
 
     const auto read_before = counter(service, "dropgate_view_bytes_read_total");
     const auto inflated_before = counter(service, "dropgate_view_bytes_inflated_total");

@@ -8,6 +8,7 @@
 
 #include "dropgate/config/config.hpp"
 #include "dropgate/index/index.hpp"
+#include "dropgate/inside/seek_index.hpp"
 
 namespace dropgate::inside {
 
@@ -23,6 +24,6 @@ struct IndexOutcome {
 // whose bytes are only in object storage is left alone (kind remote): it is indexed where it
 // is read.
 IndexOutcome index_bundle(const config::Config& config, const index::UploadRecord& bundle,
-                          bool force = false, std::stop_token stop = {});
+                          bool force = false, std::stop_token stop = {}, const Pace& pace = {});
 
 }  // namespace dropgate::inside

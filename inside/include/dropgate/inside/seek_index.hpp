@@ -67,8 +67,11 @@ struct SeekIndex {
 // each member start and, inside a member, at the first block boundary after every `spacing`
 // bytes of output. Throws SeekIndexError for data that does not inflate, or when `stop` is
 // requested.
+// `pace`, if set, is called before each read of the file: a background caller waits there
+// while the machine has better things to do.
+using Pace = std::function<void()>;
 SeekIndex build_seek_index(int fd, std::uint64_t spacing = SeekIndex::kDefaultSpacing,
-                           std::stop_token stop = {});
+                           std::stop_token stop = {}, const Pace& pace = {});
 
 // Reads uncompressed bytes of the file at `fd` through its index. A read that starts where the
 // last one ended goes on inflating; any other restarts at the nearest point. Not thread-safe:
