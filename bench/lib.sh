@@ -258,3 +258,27 @@ start_plain_http() {
     PIDS+=($PLAIN_PID)
     wait_port "$PLAIN_PORT"
 }
+
+# write_timed FILE DEST [fsync]: writes FILE to DEST in 1 MiB writes (fsync before close when
+# asked: an anchor's durability matching the store's accepted close); prints the seconds from
+# open to the end of close, and those of close() alone (the store's verdict).
+write_timed() {
+    python3 - "$1" "$2" "${3:-}" <<'PY'
+import os, sys, time
+src, dest, sync = sys.argv[1], sys.argv[2], sys.argv[3] == "fsync"
+data = open(src, "rb")
+start = time.monotonic()
+fd = os.open(dest, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644)
+while chunk := data.read(1 << 20):
+    os.write(fd, chunk)
+before_close = time.monotonic()
+try:
+    if sync:
+        os.fsync(fd)
+    os.close(fd)
+except OSError as e:
+    print("close failed:", e, file=sys.stderr); sys.exit(1)
+end = time.monotonic()
+print(f"{end - start:.4f} {end - before_close:.4f}")
+PY
+}

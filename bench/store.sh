@@ -46,37 +46,13 @@ store_pid=$!
 for _ in $(seq 100); do mountpoint -q "$work/mnt" && break; sleep 0.1; done
 mountpoint -q "$work/mnt"
 
-# Writes FILE to DEST in 1 MiB writes; prints total seconds (open..close) and close() seconds.
-write_timed() {
-    python3 - "$1" "$2" <<'PY'
-import os, sys, time
-src, dest = sys.argv[1], sys.argv[2]
-data = open(src, "rb")
-start = time.monotonic()
-fd = os.open(dest, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644)
-while chunk := data.read(1 << 20):
-    os.write(fd, chunk)
-before_close = time.monotonic()
-if not dest.startswith(sys.argv[1] + "/mnt"):
-    pass
-try:
-    if "/mnt/" not in dest:
-        os.fsync(fd)  # the anchor: same durability as the store's accepted close
-    os.close(fd)
-except OSError as e:
-    print("close failed:", e, file=sys.stderr); sys.exit(1)
-end = time.monotonic()
-print(f"{end - start:.4f} {end - before_close:.4f}")
-PY
-}
-
 cat "$bundle" > /dev/null  # page cache: both runs read from memory
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$store_pid/stat"; }
 min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
 anchor_total=999999 store_total=999999 store_close=0 store_cpu=999999 validate_total=999999
 for run in $(seq "${RUNS:-3}"); do
     sync
-    read -r t _ < <(write_timed "$bundle" "$work/root/anchor.tgz")
+    read -r t _ < <(write_timed "$bundle" "$work/root/anchor.tgz" fsync)
     anchor_total=$(min "$anchor_total" "$t")
     rm -f "$work/root/anchor.tgz"
     sync
