@@ -173,19 +173,6 @@ TEST_CASE("a million-member bundle lists through its view with the store's memor
     CHECK(service.stop() == 0);
 }
 
-namespace {
-
-// The value of an unlabelled counter in the service's /metrics.
-std::uint64_t counter(const Service& service, const std::string& name) {
-    auto text = sh("curl -s http://127.0.0.1:" + std::to_string(service.metrics_port()) +
-                   "/metrics | awk '$1 == \"" + name + "\" { print $2 }'");
-    REQUIRE(text.exit_code == 0);
-    REQUIRE_FALSE(text.out.empty());
-    return std::stoull(text.out);
-}
-
-}  // namespace
-
 TEST_CASE("the last member of a 1 GiB bundle reads through its view inflating only its own bytes") {
     TempDir dir;
     // 1.1 GB of incompressible members, then a text one: one gzip stream (pigz) over it all.
@@ -205,13 +192,13 @@ TEST_CASE("the last member of a 1 GiB bundle reads through its view inflating on
         [&] { return std::filesystem::exists(service.root() / (".seek/" + sha + ".seek")); },
         std::chrono::seconds(180)));
 
-    const auto read_before = counter(service, "dropgate_view_bytes_read_total");
-    const auto inflated_before = counter(service, "dropgate_view_bytes_inflated_total");
+    const auto read_before = service.metric("dropgate_view_bytes_read_total");
+    const auto inflated_before = service.metric("dropgate_view_bytes_inflated_total");
     const auto member = service.mount() / "acme/big.tgz.d/logs/last.log";
     CHECK(sha256_of(member) == sha256_of(dir / "src/logs/last.log"));
     const auto size = std::filesystem::file_size(dir / "src/logs/last.log");
-    const auto read = counter(service, "dropgate_view_bytes_read_total") - read_before;
-    const auto inflated = counter(service, "dropgate_view_bytes_inflated_total") - inflated_before;
+    const auto read = service.metric("dropgate_view_bytes_read_total") - read_before;
+    const auto inflated = service.metric("dropgate_view_bytes_inflated_total") - inflated_before;
     INFO("read " << read << ", inflated " << inflated << " for a member of " << size);
     CHECK(read == size);
     // Its own bytes plus what lies between the nearest seek point (2 MiB apart) and its start:

@@ -94,6 +94,14 @@ Service::Service(const Options& options) {
                    user("help", "support") + user("other", "customer"));
 }
 
+std::uint64_t Service::metric(const std::string& name) const {
+    auto text = sh("curl -s http://127.0.0.1:" + std::to_string(metrics_port_) +
+                   "/metrics | awk '$1 == \"" + name + "\" { print $2 }'");
+    REQUIRE(text.exit_code == 0);
+    REQUIRE_FALSE(text.out.empty());
+    return std::stoull(text.out);
+}
+
 std::string Service::token(const std::string& user) const {
     std::string text = read_file(dir_ / "keys" / (user + ".token"));
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();

@@ -43,6 +43,8 @@ class Service {
     RunResult scp_upload(const std::string& user, const std::filesystem::path& file,
                          const std::string& remote) const;
     RunResult query(const std::vector<std::string>& args) const;
+    // The value of an unlabelled counter or gauge in /metrics (fails the test if absent).
+    std::uint64_t metric(const std::string& name) const;
     std::string log() const;
 
     const TempDir& dir() const { return dir_; }
