@@ -37,6 +37,7 @@ class Table {
         rows_.push_back(std::move(header));
     }
     void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+    bool empty() const { return rows_.size() == 1; }
     void print() const {
         std::vector<std::size_t> width(rows_[0].size(), 0);
         for (const auto& row : rows_)
@@ -188,6 +189,36 @@ void run_find(const QueryOptions& options) {
     table.print();
 }
 
+// Customers with a quota: what they keep (accepted, not deleted for good) against it.
+void print_quotas(const QueryOptions& options, const index::Index& index) {
+    const auto config = config::load(options.config);
+    Table table({"CUSTOMER", "KEPT_BUNDLES", "MAX_BUNDLES", "KEPT_BYTES", "MAX_BYTES"},
+                {false, true, true, true, true});
+    const auto limit = [](const std::optional<std::uint64_t>& max) {
+        return max ? std::to_string(*max) : std::string("-");
+    };
+    for (const auto& customer : config.customers()) {
+        const config::Quota quota = config.quota_of(customer);
+        if (!quota.max_bytes && !quota.max_bundles) continue;
+        if (!options.customer.empty() && options.customer != customer) continue;
+        const index::Usage kept = index.usage(customer);
+        if (options.json) {
+            json line{
+                {"customer", customer}, {"kept_bundles", kept.bundles}, {"kept_bytes", kept.bytes}};
+            if (quota.max_bundles) line["max_bundles"] = *quota.max_bundles;
+            if (quota.max_bytes) line["max_bytes"] = *quota.max_bytes;
+            print_json(line);
+            continue;
+        }
+        table.add({customer, std::to_string(kept.bundles), limit(quota.max_bundles),
+                   std::to_string(kept.bytes), limit(quota.max_bytes)});
+    }
+    if (!options.json && !table.empty()) {
+        std::printf("\n");
+        table.print();
+    }
+}
+
 void run_stats(const QueryOptions& options) {
     auto index = open_index(options);
     auto rows = index.stats(filter_of(options));
@@ -199,15 +230,16 @@ void run_stats(const QueryOptions& options) {
                             {"bytes", s.bytes},
                             {"uncompressed_bytes", s.uncompressed_bytes},
                             {"members", s.members}});
-        return;
+    } else {
+        Table table({"CUSTOMER", "STATUS", "UPLOADS", "BYTES", "UNCOMPRESSED", "MEMBERS"},
+                    {false, false, true, true, true, true});
+        for (const auto& s : rows)
+            table.add({s.customer, std::string(contract::to_string(s.status)),
+                       std::to_string(s.uploads), std::to_string(s.bytes),
+                       std::to_string(s.uncompressed_bytes), std::to_string(s.members)});
+        table.print();
     }
-    Table table({"CUSTOMER", "STATUS", "UPLOADS", "BYTES", "UNCOMPRESSED", "MEMBERS"},
-                {false, false, true, true, true, true});
-    for (const auto& s : rows)
-        table.add({s.customer, std::string(contract::to_string(s.status)),
-                   std::to_string(s.uploads), std::to_string(s.bytes),
-                   std::to_string(s.uncompressed_bytes), std::to_string(s.members)});
-    table.print();
+    print_quotas(options, index);
 }
 
 std::string optional_time(const std::optional<index::Clock::time_point>& when) {

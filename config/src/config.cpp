@@ -164,13 +164,13 @@ std::optional<Http> read_http(const toml::table* table, const std::string& file,
 
 void check_sections(const toml::table& root, const std::string& file) {
     static const std::set<std::string, std::less<>> known{
-        "server", "store", "index", "metrics", "http", "replicate", "retention", "user"};
+        "server", "store", "index", "metrics", "http", "replicate", "retention", "quota", "user"};
     for (const auto& [key, value] : root) {
         if (known.count(key.str())) continue;
         throw ConfigError(file + ":" + std::to_string(key.source().begin.line) + ": " +
                           std::string(key.str()) +
                           ": unknown section (expected [server], [store], [index], [metrics], "
-                          "[http], [replicate], [retention] or [[user]])");
+                          "[http], [replicate], [retention], [quota] or [[user]])");
     }
 }
 
@@ -197,6 +197,11 @@ Config load(const std::filesystem::path& file) {
     config.replicate = detail::read_replicate(section(root, name, "replicate"), name, base);
     config.retention = detail::read_retention(section(root, name, "retention"), name,
                                               config.replicate.has_value());
+    if (const toml::table* quota = section(root, name, "quota")) {
+        TableReader reader(name, "quota", quota, line_of(quota));
+        config.quota = detail::read_quota(reader);
+        reader.finish();
+    }
     config.users = detail::read_users(root, name, base);
     return config;
 }

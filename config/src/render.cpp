@@ -97,12 +97,23 @@ std::string render(const Config& config) {
             retention.insert("delete_after", duration_text(*config.retention.delete_after));
         root.insert("retention", std::move(retention));
     }
+    const auto quota_keys = [](const Quota& quota, toml::table& table) {
+        if (quota.max_bytes) table.insert("max_bytes", size_text(*quota.max_bytes));
+        if (quota.max_bundles)
+            table.insert("max_bundles", static_cast<std::int64_t>(*quota.max_bundles));
+    };
+    if (config.quota.max_bytes || config.quota.max_bundles) {
+        toml::table quota;
+        quota_keys(config.quota, quota);
+        root.insert("quota", std::move(quota));
+    }
     toml::array users;
     for (const auto& user : config.users) {
         toml::table entry{{"name", user.name}, {"role", std::string(to_string(user.role))}};
         if (!user.public_keys.empty()) entry.insert("keys", string_array(user.public_keys));
         if (user.password_hash) entry.insert("password", *user.password_hash);
         if (!user.token_hashes.empty()) entry.insert("tokens", string_array(user.token_hashes));
+        quota_keys(user.quota, entry);
         users.push_back(std::move(entry));
     }
     root.insert("user", std::move(users));

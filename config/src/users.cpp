@@ -86,6 +86,10 @@ User read_user(const toml::table& table, const std::string& file, std::size_t in
                                           user.name + "` prints it, not a token itself");
         user.token_hashes = *tokens;
     }
+    user.quota = read_quota(reader);
+    if (user.role != Role::customer && (user.quota.max_bytes || user.quota.max_bundles))
+        reader.fail(user.quota.max_bytes ? "max_bytes" : "max_bundles",
+                    "only a customer has a quota (support users upload nothing)");
     if (user.public_keys.empty() && !user.password_hash && user.token_hashes.empty())
         reader.fail("name", "user \"" + user.name +
                                 "\" has no way to log in: set authorized_keys, keys, password "
@@ -95,6 +99,15 @@ User read_user(const toml::table& table, const std::string& file, std::size_t in
 }
 
 }  // namespace
+
+Quota read_quota(TableReader& reader) {
+    Quota quota;
+    quota.max_bytes = reader.size("max_bytes");
+    if (auto bundles = reader.integer("max_bundles", 1, 1'000'000'000'000))
+        quota.max_bundles = static_cast<std::uint64_t>(*bundles);
+    if (quota.max_bytes && *quota.max_bytes == 0) reader.fail("max_bytes", "must be above 0");
+    return quota;
+}
 
 std::string public_key_problem(const std::string& line) {
     std::istringstream words(line);

@@ -8,11 +8,15 @@
 #include <vector>
 
 #include "dropgate/config/config.hpp"
+#include "reader.hpp"
 
 namespace dropgate::config::detail {
 
 std::vector<User> read_users(const toml::table& root, const std::string& file,
                              const std::filesystem::path& base);
+
+// max_bytes / max_bundles of a [[user]] or of [quota].
+Quota read_quota(TableReader& reader);
 
 // Checks one OpenSSH public key line ("ssh-ed25519 AAAA... comment"); returns the reason it is
 // not usable, or an empty string. Lines with authorized_keys options are refused: dropgate does

@@ -128,6 +128,15 @@ const User* Config::find_user(std::string_view name) const {
     return nullptr;
 }
 
+Quota Config::quota_of(std::string_view customer) const {
+    Quota merged = quota;
+    if (const User* user = find_user(customer)) {
+        if (user->quota.max_bytes) merged.max_bytes = user->quota.max_bytes;
+        if (user->quota.max_bundles) merged.max_bundles = user->quota.max_bundles;
+    }
+    return merged;
+}
+
 std::vector<std::string> Config::customers() const {
     std::vector<std::string> names;
     for (const auto& user : users)

@@ -35,6 +35,18 @@ std::string bundle_too_large(std::uint64_t limit) {
     return "bundle exceeds max_bundle_size " + human_size(limit);
 }
 
+std::string quota_bundles(std::string_view customer, std::uint64_t limit, std::uint64_t accepted,
+                          std::uint64_t uploading) {
+    return "quota: " + std::string(customer) + " may keep at most max_bundles " +
+           std::to_string(limit) + " bundles (" + std::to_string(accepted) + " accepted, " +
+           std::to_string(uploading) + " uploading)";
+}
+
+std::string quota_bytes(std::string_view customer, std::uint64_t limit, std::uint64_t used) {
+    return "quota: " + std::string(customer) + " may keep at most max_bytes " + human_size(limit) +
+           " (" + human_size(used) + " accepted or uploading)";
+}
+
 std::string disk_full() {
     return "disk full";
 }

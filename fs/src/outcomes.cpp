@@ -43,6 +43,7 @@ void log_outcome(const index::UploadRecord& row, int error, const Upload& upload
 
 int StoreFs::refuse_for_write_error(Upload& upload) {
     const int error = upload.write_error;
+    if (!upload.write_reason.empty()) return refuse(upload, error, upload.write_reason);
     std::string reason = error == ENOSPC ? contract::disk_full()
                          : error == EFBIG
                              ? contract::bundle_too_large(judge_.limits().max_bundle_size)
@@ -121,6 +122,7 @@ int StoreFs::publish(Upload& upload, const std::string& path) {
                 {"publish_ms", std::chrono::duration<double, std::milli>(
                                    std::chrono::steady_clock::now() - publish_start)
                                    .count()}});
+    quotas_.published(upload.customer, row.bytes);  // before it leaves the live uploads
     forget_live(upload, &rel);
     log_outcome(row, 0, upload);
     return 0;

@@ -60,7 +60,8 @@ StoreFs::StoreFs(const config::Config& config, const MountSettings& settings)
       seek_indexer_(settings.read_only || !config.store.seek_index
                         ? nullptr
                         : std::make_unique<SeekIndexer>(config)),
-      views_(config, remote_.get()) {
+      views_(config, remote_.get()),
+      quotas_(config) {
     root_.kind = Inode::Kind::root;
     root_.nlookup = 1;
 }

@@ -21,6 +21,7 @@
 #include "dropgate/contract/names.hpp"
 #include "dropgate/fs/store.hpp"
 #include "judge.hpp"
+#include "quotas.hpp"
 #include "remote_bundles.hpp"
 #include "seek_indexer.hpp"
 #include "upload.hpp"
@@ -175,6 +176,9 @@ class StoreFs {
     // refused what it has seen): commit it now, once; later writes and the close get its errno.
     int fail_fast(Upload& upload);
     int refuse_for_write_error(Upload& upload);
+    // What a write growing `upload` to `end` would break of its customer's quota: sets the
+    // upload's write error (EDQUOT) and reason, or returns false (quotas.cpp).
+    bool over_quota(Upload& upload, std::uint64_t end);
     int publish(Upload& upload, const std::string& path);
     int refuse(Upload& upload, int error, const std::string& reason);
     int abort(Upload& upload, const std::string& reason);
@@ -200,6 +204,7 @@ class StoreFs {
     std::unique_ptr<RemoteBundles> remote_;      // with [replicate]: stubs and retention
     std::unique_ptr<SeekIndexer> seek_indexer_;  // write mode: each accepted bundle's seek index
     BundleViews views_;
+    Quotas quotas_;
 
     std::mutex table_mutex_;  // lock order: Upload::mutex before table_mutex_
     Inode root_;

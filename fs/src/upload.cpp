@@ -61,7 +61,7 @@ int Upload::write(std::span<const std::uint8_t> data, std::uint64_t offset) {
         done += static_cast<std::size_t>(n);
     }
     WriteWaits::add(waits.pwrite_ms, copy_start);
-    size_ = std::max(size_, end);
+    size_ = std::max(size_.load(), end);
     if (!rescan_) {
         std::uint64_t contiguous = contiguous_.load();
         if (offset <= contiguous && end > contiguous) {

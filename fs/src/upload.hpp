@@ -107,6 +107,7 @@ class Upload {
     double judge_seconds = 0;  // finishing the check at close (should be ~0: it streamed)
     WriteWaits waits;          // where the writer's time went
     int write_error = 0;       // first failed write (ENOSPC, EIO): the upload cannot be accepted
+    std::string write_reason;  // its reason when the errno alone does not say (EDQUOT: which)
     std::chrono::steady_clock::time_point held_since{};
     std::chrono::steady_clock::time_point partial_since{};
     std::string partial_row;  // upload_id of its `partial` row, which the final verdict updates
@@ -145,7 +146,7 @@ class Upload {
     Judge& judge_;
     UniqueFd fd_;
     std::unique_ptr<ContentCheck> check_;  // owned by the check thread until judge() joins it
-    std::uint64_t size_ = 0;               // highest byte written
+    std::atomic<std::uint64_t> size_{0};   // highest byte written (read unlocked by quotas)
     std::map<std::uint64_t, std::uint64_t> ahead_;  // written ranges beyond contiguous_
     bool rescan_ = false;  // validated bytes were changed: re-read the whole file at close
     std::uint64_t writeback_started_ = 0;     // writeback started for [0, writeback_started_)

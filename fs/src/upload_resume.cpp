@@ -33,7 +33,7 @@ void Upload::reset_check() {
     hashing_apart_ = false;
     content_refused_ = false;
     rescan_ = false;
-    contiguous_ = size_;
+    contiguous_ = size_.load();
 }
 
 std::uint64_t Upload::suspend() {

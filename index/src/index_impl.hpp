@@ -12,10 +12,10 @@ struct Index::Impl {
     sqlite::Db db;
     bool read_only = false;
     // Statements are prepared on first use and kept for the connection's life.
-    std::unique_ptr<sqlite::Stmt> insert_upload, update_upload, select_path, insert_path, insert_trigram,
-        insert_member, by_upload_id, by_name, by_path, list_uploads, list_members, find_trigram, find_prefix,
-        find_scan, stats, mark_missing, clear_missing, enqueue_replica,
-        location_of;
+    std::unique_ptr<sqlite::Stmt> insert_upload, update_upload, select_path, insert_path,
+        insert_trigram, insert_member, by_upload_id, by_name, by_path, list_uploads, list_members,
+        find_trigram, find_prefix, find_scan, stats, mark_missing, clear_missing, enqueue_replica,
+        location_of, usage;
 
     sqlite::Stmt& prepared(std::unique_ptr<sqlite::Stmt>& slot, const char* sql) {
         if (!slot) slot = std::make_unique<sqlite::Stmt>(db, sql);

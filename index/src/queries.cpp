@@ -194,4 +194,20 @@ std::vector<UploadStats> Index::stats(const UploadFilter& filter) const {
     return rows;
 }
 
+Usage Index::usage(const std::string& customer) const {
+    auto& stmt = impl_->prepared(
+        impl_->usage,
+        "SELECT count(*), coalesce(sum(u.bytes), 0) FROM uploads u WHERE u.customer = ?1 AND "
+        "u.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.upload_id = u.id "
+        "AND r.state = 'deleted')");
+    stmt.bind(1, customer);
+    Usage usage;
+    if (stmt.step()) {
+        usage.bundles = static_cast<std::uint64_t>(stmt.integer(0));
+        usage.bytes = static_cast<std::uint64_t>(stmt.integer(1));
+    }
+    stmt.reset();
+    return usage;
+}
+
 }  // namespace dropgate::index

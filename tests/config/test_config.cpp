@@ -201,6 +201,16 @@ TEST_CASE("every kind of config mistake names the file, the line and the key") {
              "\"c.pem\"\n" +
              customer(),
          file + ":7: http.tls_cert: set with plain = true"},
+        {"quota on a support user",
+         std::string(kStore) + "[[user]]\nname = \"help\"\nrole = \"support\"\nkeys = [\"" +
+             test_key() + "\"]\nmax_bytes = \"1GiB\"\n",
+         file + ":8: user[0].max_bytes: only a customer has a quota"},
+        {"unknown quota key", std::string(kStore) + "[quota]\nmax_byte = 3\n" + customer(),
+         file + ":5: quota.max_byte: unknown key (did you mean \"max_bytes\"?)"},
+        {"bad quota size", std::string(kStore) + "[quota]\nmax_bytes = \"lots\"\n" + customer(),
+         file + ":5: quota.max_bytes: "},
+        {"zero bundles", std::string(kStore) + "[quota]\nmax_bundles = 0\n" + customer(),
+         file + ":5: quota.max_bundles: must be between 1 and"},
         {"http plain not a bool",
          std::string(kStore) + "[http]\nlisten = \"0.0.0.0:8443\"\nplain = \"yes\"\n" + customer(),
          file + ":6: http.plain: expected true or false"},
@@ -260,7 +270,8 @@ TEST_CASE("a rendered config loads back to the same values") {
     TempDir dir;
     write_file(dir / "dropgate.toml",
                "[server]\nlisten = [\"[::]:2200\"]\nidle_timeout = \"90s\"\n" +
-                   std::string(kStore) + "max_bundle_size = \"1536MiB\"\n" + customer());
+                   std::string(kStore) + "max_bundle_size = \"1536MiB\"\n[quota]\n" +
+                   "max_bundles = 5\n" + customer() + "max_bytes = \"3GiB\"\n");
     auto config = load(dir / "dropgate.toml");
     write_file(dir / "rendered.toml", render(config));
     auto again = load(dir / "rendered.toml");
@@ -270,6 +281,11 @@ TEST_CASE("a rendered config loads back to the same values") {
     CHECK(again.store.max_bundle_size == 1536ull << 20);
     CHECK(again.index.database == config.index.database);
     CHECK(again.users.at(0).public_keys == config.users.at(0).public_keys);
+    CHECK(again.quota.max_bundles == 5u);
+    CHECK_FALSE(again.quota.max_bytes);
+    const auto acme = again.quota_of("acme");
+    CHECK(acme.max_bundles == 5u);
+    CHECK(acme.max_bytes == 3ull << 30);
 }
 
 TEST_CASE("tokens are stored as hashes and checked against them, passwords by crypt") {

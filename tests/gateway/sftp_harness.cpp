@@ -209,9 +209,9 @@ CodecFixture::CodecFixture() {
     config_.store.root = dir_ / "data";
     config_.store.mount = dir_.path();
     config_.index.database = dir_ / "data/index.sqlite3";  // none: reasons come from the errno
-    config::User acme{"acme", config::Role::customer, {}, {}, {}};
-    config::User other{"other", config::Role::customer, {}, {}, {}};
-    config::User support{"support", config::Role::support, {}, {}, {}};
+    config::User acme{"acme", config::Role::customer, {}, {}, {}, {}};
+    config::User other{"other", config::Role::customer, {}, {}, {}, {}};
+    config::User support{"support", config::Role::support, {}, {}, {}, {}};
     config_.users = {acme, other, support};
 }
 

@@ -28,6 +28,12 @@ struct Endpoint {
     std::string to_string() const;  // "0.0.0.0:2222", "[::]:2222"
 };
 
+// How much a customer may keep in the store (spec §14); unset: no limit.
+struct Quota {
+    std::optional<std::uint64_t> max_bytes;    // accepted bundles + uploads in progress/partial
+    std::optional<std::uint64_t> max_bundles;  // accepted bundles + uploads in progress/partial
+};
+
 struct User {
     std::string name;
     Role role = Role::customer;
@@ -37,6 +43,7 @@ struct User {
     std::optional<std::string> password_hash;  // crypt(3) hash, e.g. "$6$salt$..."
     // HTTP API tokens, stored hashed: "sha256:<64 hex digits>" (from `dropgate token USER`).
     std::vector<std::string> token_hashes;
+    Quota quota;  // this customer's own limits, over [quota]'s
 };
 
 struct Server {
@@ -123,9 +130,12 @@ struct Config {
     std::optional<Http> http;
     std::optional<Replicate> replicate;
     Retention retention;
+    Quota quota;  // [quota]: every customer's limits unless their [[user]] sets its own
     std::vector<User> users;
 
     const User* find_user(std::string_view name) const;
+    // A customer's limits: their own keys, else [quota]'s.
+    Quota quota_of(std::string_view customer) const;
     std::vector<std::string> customers() const;  // names of users with Role::customer, config order
 };
 

@@ -10,8 +10,8 @@ namespace dropgate::contract {
 
 // A verdict against an upload: the errno and the reason recorded in its index row.
 struct Refusal {
-    int error = 0;  // EBADMSG invalid content, EFBIG a limit, EEXIST name taken, EACCES not
-                    // allowed, ENOSPC disk full (ECANCELED: aborted, no verdict)
+    int error = 0;  // EBADMSG invalid content, EFBIG a limit, EDQUOT a quota, EEXIST name
+                    // taken, EACCES not allowed, ENOSPC disk full (ECANCELED: aborted)
     std::string reason;
 };
 
@@ -24,6 +24,11 @@ RefusalKind kind_of(int error);
 std::string already_exists(std::string_view customer_path);
 // "bundle exceeds max_bundle_size 64 GiB"
 std::string bundle_too_large(std::uint64_t limit);
+// "quota: acme may keep at most max_bundles 100 bundles (98 accepted, 2 uploading)"
+std::string quota_bundles(std::string_view customer, std::uint64_t limit, std::uint64_t accepted,
+                          std::uint64_t uploading);
+// "quota: acme may keep at most max_bytes 10 GiB (9.5 GiB accepted or uploading)"
+std::string quota_bytes(std::string_view customer, std::uint64_t limit, std::uint64_t used);
 // "disk full"
 std::string disk_full();
 // What an errno means as a refusal, for when no recorded reason can be read.

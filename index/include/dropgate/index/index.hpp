@@ -103,6 +103,12 @@ struct FoundMember {
 };
 
 // Upload counts and sizes for one (customer, status) pair.
+// What a customer keeps in the store: accepted bundles not yet deleted for good (quotas).
+struct Usage {
+    std::uint64_t bundles = 0;
+    std::uint64_t bytes = 0;
+};
+
 struct UploadStats {
     std::string customer;
     UploadState status = UploadState::accepted;
@@ -149,6 +155,8 @@ class Index {
     // Counts and bytes per (customer, status): customers in name order, then accepted, rejected,
     // aborted.
     std::vector<UploadStats> stats(const UploadFilter& filter = {}) const;
+    // The customer's accepted bundles and their bytes, leaving out those retention deleted.
+    Usage usage(const std::string& customer) const;
 
     // verify --repair: marks an accepted row's file as missing since `when` (kept if already
     // set), or clears the mark when the file is back.
