@@ -9,12 +9,11 @@
 # Usage: bench/indexing.sh [path/to/dropgate or build dir]
 set -euo pipefail
 
-DROPGATE=$(readlink -f "${1:-build/cli/dropgate}")
-[ -d "$DROPGATE" ] && DROPGATE=$DROPGATE/cli/dropgate
 UPLOADS=${UPLOADS:-3}
 RUNS=${RUNS:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
+DROPGATE=$(dropgate_binary "${1:-}")
 
 bench_work
 trap 'for m in on off; do mountpoint -q "$WORK/$m/store" && fusermount3 -u -z "$WORK/$m/store"; done; bench_cleanup' EXIT

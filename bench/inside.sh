@@ -11,11 +11,10 @@
 # Prints RESULT lines (bench/lib.sh). Usage: bench/inside.sh [path/to/dropgate or build dir]
 set -euo pipefail
 
-DROPGATE=$(readlink -f "${1:-build/cli/dropgate}")
-[ -d "$DROPGATE" ] && DROPGATE=$DROPGATE/cli/dropgate
 GREP_BUNDLES=${GREP_BUNDLES:-100}
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
+DROPGATE=$(dropgate_binary "${1:-}")
 
 bench_work
 # The mounts of this bench first, so the cleanup never walks into them.

@@ -282,3 +282,12 @@ end = time.monotonic()
 print(f"{end - start:.4f} {end - before_close:.4f}")
 PY
 }
+
+# dropgate_binary [PATH]: the dropgate binary a bench is given (a build dir or the binary itself;
+# default build/cli/dropgate), as an absolute path.
+dropgate_binary() {
+    local bin
+    bin=$(readlink -f "${1:-build/cli/dropgate}")
+    [ -d "$bin" ] && bin=$bin/cli/dropgate
+    echo "$bin"
+}
