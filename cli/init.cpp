@@ -40,6 +40,7 @@ max_uncompressed_size = "1TiB"
 max_compression_ratio = 200      # refuse "zip bombs": output above this x input, plus 1 GiB
 max_members = 1000000            # tar members per bundle
 resume_window = "24h"            # an interrupted upload is kept this long to be resumed
+seek_index = true                # index each bundle in the background for <bundle>.d/, cat, grep
 
 [index]
 database = "data/index.sqlite3" # SQLite index of every upload and member (docs/index-schema.md)
@@ -66,6 +67,12 @@ tls_key = "keys/http_key.pem"
 # rate = "40Mbit/s"                  # or a timetable: "08:00,40Mbit/s 19:00,off"
 # [retention]
 # keep_local = "7d"                  # local copy kept this long after it is safely stored remotely
+
+# What each customer may keep (accepted bundles + uploads in progress); a [[user]] may set its
+# own max_bytes / max_bundles. Uncomment to use.
+# [quota]
+# max_bytes = "500GiB"
+# max_bundles = 10000
 
 # One [[user]] per account. role = "customer" uploads into its own folder;
 # role = "support" sees every customer's bundles, read-only.
