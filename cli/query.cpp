@@ -190,8 +190,8 @@ void run_find(const QueryOptions& options) {
 }
 
 // Customers with a quota: what they keep (accepted, not deleted for good) against it.
-void print_quotas(const QueryOptions& options, const index::Index& index) {
-    const auto config = config::load(options.config);
+void print_quotas(const QueryOptions& options, const config::Config& config,
+                  const index::Index& index) {
     Table table({"CUSTOMER", "KEPT_BUNDLES", "MAX_BUNDLES", "KEPT_BYTES", "MAX_BYTES"},
                 {false, true, true, true, true});
     const auto limit = [](const std::optional<std::uint64_t>& max) {
@@ -199,7 +199,7 @@ void print_quotas(const QueryOptions& options, const index::Index& index) {
     };
     for (const auto& customer : config.customers()) {
         const config::Quota quota = config.quota_of(customer);
-        if (!quota.max_bytes && !quota.max_bundles) continue;
+        if (!quota.limits()) continue;
         if (!options.customer.empty() && options.customer != customer) continue;
         const index::Usage kept = index.usage(customer);
         if (options.json) {
@@ -220,7 +220,8 @@ void print_quotas(const QueryOptions& options, const index::Index& index) {
 }
 
 void run_stats(const QueryOptions& options) {
-    auto index = open_index(options);
+    const auto config = config::load(options.config);
+    auto index = read_only_index(config);
     auto rows = index.stats(filter_of(options));
     if (options.json) {
         for (const auto& s : rows)
@@ -239,7 +240,7 @@ void run_stats(const QueryOptions& options) {
                        std::to_string(s.uncompressed_bytes), std::to_string(s.members)});
         table.print();
     }
-    print_quotas(options, index);
+    print_quotas(options, config, index);
 }
 
 std::string optional_time(const std::optional<index::Clock::time_point>& when) {

@@ -102,7 +102,7 @@ std::string render(const Config& config) {
         if (quota.max_bundles)
             table.insert("max_bundles", static_cast<std::int64_t>(*quota.max_bundles));
     };
-    if (config.quota.max_bytes || config.quota.max_bundles) {
+    if (config.quota.limits()) {
         toml::table quota;
         quota_keys(config.quota, quota);
         root.insert("quota", std::move(quota));

@@ -87,7 +87,7 @@ User read_user(const toml::table& table, const std::string& file, std::size_t in
         user.token_hashes = *tokens;
     }
     user.quota = read_quota(reader);
-    if (user.role != Role::customer && (user.quota.max_bytes || user.quota.max_bundles))
+    if (user.role != Role::customer && user.quota.limits())
         reader.fail(user.quota.max_bytes ? "max_bytes" : "max_bundles",
                     "only a customer has a quota (support users upload nothing)");
     if (user.public_keys.empty() && !user.password_hash && user.token_hashes.empty())

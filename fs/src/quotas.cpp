@@ -6,11 +6,6 @@ namespace dropgate::fs {
 
 Quotas::Quotas(const config::Config& config) : config_(config) {}
 
-bool Quotas::limited(const std::string& customer) const {
-    const config::Quota quota = config_.quota_of(customer);
-    return quota.max_bytes || quota.max_bundles;
-}
-
 index::Usage& Quotas::kept(const std::string& customer) {
     auto found = kept_.find(customer);
     if (found != kept_.end()) return found->second;
@@ -18,9 +13,9 @@ index::Usage& Quotas::kept(const std::string& customer) {
     return kept_.emplace(customer, index_->usage(customer)).first->second;
 }
 
-std::optional<std::string> Quotas::refusal(const std::string& customer, std::uint64_t size,
-                                           std::uint64_t end, const index::Usage& others) {
-    const config::Quota quota = config_.quota_of(customer);
+std::optional<std::string> Quotas::refusal(const std::string& customer, const config::Quota& quota,
+                                           std::uint64_t size, std::uint64_t end,
+                                           const index::Usage& others) {
     std::lock_guard lock(mutex_);
     const index::Usage& stored = kept(customer);
     // A new upload counts as a bundle from its first byte.

@@ -20,12 +20,12 @@ class Quotas {
   public:
     explicit Quotas(const config::Config& config);
 
-    // Whether the customer has any limit (no bookkeeping is done for one without).
-    bool limited(const std::string& customer) const;
-    // The reason an upload of `customer` may not grow from `size` to `end` bytes while their
-    // other uploads in the store hold `others`, or nullopt. Throws on index errors.
-    std::optional<std::string> refusal(const std::string& customer, std::uint64_t size,
-                                       std::uint64_t end, const index::Usage& others);
+    // The reason an upload of `customer` (whose limits are `quota`) may not grow from `size` to
+    // `end` bytes while their other uploads in the store hold `others`, or nullopt. Throws on
+    // index errors.
+    std::optional<std::string> refusal(const std::string& customer, const config::Quota& quota,
+                                       std::uint64_t size, std::uint64_t end,
+                                       const index::Usage& others);
     // A bundle of `customer` was accepted: it counts as kept from now on.
     void published(const std::string& customer, std::uint64_t bytes);
 

@@ -6,7 +6,8 @@
 namespace dropgate::fs {
 
 bool StoreFs::over_quota(Upload& upload, std::uint64_t end) {
-    if (!quotas_.limited(upload.customer)) return false;
+    const config::Quota quota = config_.quota_of(upload.customer);
+    if (!quota.limits()) return false;
     index::Usage others;
     {
         std::lock_guard lock(table_mutex_);
@@ -18,7 +19,7 @@ bool StoreFs::over_quota(Upload& upload, std::uint64_t end) {
     }
     std::optional<std::string> reason;
     try {
-        reason = quotas_.refusal(upload.customer, upload.size(), end, others);
+        reason = quotas_.refusal(upload.customer, quota, upload.size(), end, others);
     } catch (const std::exception& e) {
         // The index cannot say what is kept: let the upload go on rather than refuse it blind.
         log::error("quota_check_failed", {{"customer", upload.customer}, {"error", e.what()}});

@@ -4,11 +4,6 @@
 // loads it alone (a 1 GiB bundle: ~30 KiB of table beside ~17 MB of windows) and reads a
 // window only when it restarts at that point. A file of another version fails to parse and is
 // rebuilt by its caller.
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "dropgate/inside/seek_index.hpp"
 
 namespace dropgate::inside {
@@ -68,15 +63,7 @@ std::uint64_t parse_table(std::string_view bytes, SeekIndex& index) {
 }
 
 std::size_t read_fully(int fd, char* out, std::size_t size, std::uint64_t offset) {
-    std::size_t done = 0;
-    while (done < size) {
-        ssize_t n = ::pread(fd, out + done, size - done, static_cast<off_t>(offset + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw SeekIndexError(std::string("reading the seek index: ") + strerror(errno));
-        if (n == 0) break;
-        done += static_cast<std::size_t>(n);
-    }
-    return done;
+    return SeekReader::pread_of(fd)(offset, {out, size});
 }
 
 }  // namespace

@@ -109,11 +109,16 @@ struct SeekReader::Stream : PointStream {
 
 SeekReader::ReadAt SeekReader::pread_of(int fd) {
     return [fd](std::uint64_t offset, std::span<char> out) -> std::size_t {
-        for (;;) {
-            ssize_t n = ::pread(fd, out.data(), out.size(), static_cast<off_t>(offset));
-            if (n >= 0) return static_cast<std::size_t>(n);
-            if (errno != EINTR) throw SeekIndexError(std::string("read: ") + std::strerror(errno));
+        std::size_t done = 0;
+        while (done < out.size()) {
+            ssize_t n = ::pread(fd, out.data() + done, out.size() - done,
+                                static_cast<off_t>(offset + done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw SeekIndexError(std::string("read: ") + std::strerror(errno));
+            if (n == 0) break;
+            done += static_cast<std::size_t>(n);
         }
+        return done;
     };
 }
 

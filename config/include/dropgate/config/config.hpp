@@ -32,6 +32,7 @@ struct Endpoint {
 struct Quota {
     std::optional<std::uint64_t> max_bytes;    // accepted bundles + uploads in progress/partial
     std::optional<std::uint64_t> max_bundles;  // accepted bundles + uploads in progress/partial
+    bool limits() const { return max_bytes || max_bundles; }  // any limit set
 };
 
 struct User {

@@ -102,13 +102,13 @@ struct FoundMember {
     Member member;
 };
 
-// Upload counts and sizes for one (customer, status) pair.
 // What a customer keeps in the store: accepted bundles not yet deleted for good (quotas).
 struct Usage {
     std::uint64_t bundles = 0;
     std::uint64_t bytes = 0;
 };
 
+// Upload counts and sizes for one (customer, status) pair.
 struct UploadStats {
     std::string customer;
     UploadState status = UploadState::accepted;

@@ -90,7 +90,7 @@ class SeekReader {
     std::size_t read(std::uint64_t offset, std::span<char> out);
     std::uint64_t inflated() const { return inflated_; }
 
-    // Reads of a file descriptor with pread.
+    // Reads of a file descriptor with pread (all of `out` unless the file ends first).
     static ReadAt pread_of(int fd);
 
   private:
