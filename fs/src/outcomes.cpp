@@ -122,7 +122,7 @@ int StoreFs::publish(Upload& upload, const std::string& path) {
                 {"publish_ms", std::chrono::duration<double, std::milli>(
                                    std::chrono::steady_clock::now() - publish_start)
                                    .count()}});
-    quotas_.published(upload.customer, row.bytes);  // before it leaves the live uploads
+    quotas_.published(upload.customer);  // before it leaves the live uploads
     forget_live(upload, &rel);
     log_outcome(row, 0, upload);
     return 0;

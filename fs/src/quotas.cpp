@@ -28,12 +28,11 @@ std::optional<std::string> Quotas::refusal(const std::string& customer, const co
     return std::nullopt;
 }
 
-void Quotas::published(const std::string& customer, std::uint64_t bytes) {
+void Quotas::published(const std::string& customer) {
+    // Counted again from the index (its row is committed by now) at the next check: adding it
+    // here would count it twice if another upload loaded the figures between the commit and now.
     std::lock_guard lock(mutex_);
-    auto found = kept_.find(customer);
-    if (found == kept_.end()) return;  // loaded from the index, row included, when first needed
-    found->second.bundles += 1;
-    found->second.bytes += bytes;
+    kept_.erase(customer);
 }
 
 }  // namespace dropgate::fs

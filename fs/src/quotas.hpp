@@ -26,8 +26,8 @@ class Quotas {
     std::optional<std::string> refusal(const std::string& customer, const config::Quota& quota,
                                        std::uint64_t size, std::uint64_t end,
                                        const index::Usage& others);
-    // A bundle of `customer` was accepted: it counts as kept from now on.
-    void published(const std::string& customer, std::uint64_t bytes);
+    // A bundle of `customer` was accepted and its row committed: it counts as kept from now on.
+    void published(const std::string& customer);
 
   private:
     index::Usage& kept(const std::string& customer);  // mutex_ held
@@ -35,7 +35,8 @@ class Quotas {
     const config::Config& config_;
     std::mutex mutex_;
     std::optional<index::Index> index_;  // its own read-only connection, opened on first use
-    std::unordered_map<std::string, index::Usage> kept_;  // accepted, from the index once
+    std::unordered_map<std::string, index::Usage> kept_;  // accepted, from the index, until
+                                                          // the customer's next accepted bundle
 };
 
 }  // namespace dropgate::fs
