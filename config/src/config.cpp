@@ -8,6 +8,7 @@
 
 #include "reader.hpp"
 #include "replicate.hpp"
+#include "security.hpp"
 #include "users.hpp"
 
 namespace dropgate::config {
@@ -164,13 +165,14 @@ std::optional<Http> read_http(const toml::table* table, const std::string& file,
 
 void check_sections(const toml::table& root, const std::string& file) {
     static const std::set<std::string, std::less<>> known{
-        "server", "store", "index", "metrics", "http", "replicate", "retention", "quota", "user"};
+        "server",    "store",     "index", "metrics",  "http",
+        "replicate", "retention", "quota", "security", "user"};
     for (const auto& [key, value] : root) {
         if (known.count(key.str())) continue;
         throw ConfigError(file + ":" + std::to_string(key.source().begin.line) + ": " +
                           std::string(key.str()) +
                           ": unknown section (expected [server], [store], [index], [metrics], "
-                          "[http], [replicate], [retention], [quota] or [[user]])");
+                          "[http], [replicate], [retention], [quota], [security] or [[user]])");
     }
 }
 
@@ -200,6 +202,11 @@ Config load(const std::filesystem::path& file) {
     if (const toml::table* quota = section(root, name, "quota")) {
         TableReader reader(name, "quota", quota, line_of(quota));
         config.quota = detail::read_quota(reader);
+        reader.finish();
+    }
+    if (const toml::table* security = section(root, name, "security")) {
+        TableReader reader(name, "security", security, line_of(security));
+        config.security = detail::read_security(reader);
         reader.finish();
     }
     config.users = detail::read_users(root, name, base);

@@ -107,6 +107,18 @@ std::string render(const Config& config) {
         quota_keys(config.quota, quota);
         root.insert("quota", std::move(quota));
     }
+    const Security& sec = config.security;
+    toml::array allow;
+    for (const auto& network : sec.allow) allow.push_back(network.to_string());
+    root.insert("security",
+                toml::table{{"max_auth_failures", static_cast<std::int64_t>(sec.max_auth_failures)},
+                            {"window", duration_text(sec.window)},
+                            {"ban_time", duration_text(sec.ban_time)},
+                            {"max_ban_time", duration_text(sec.max_ban_time)},
+                            {"allow", allow},
+                            {"max_connections_per_address",
+                             static_cast<std::int64_t>(sec.max_connections_per_address)},
+                            {"max_startups", sec.max_startups.to_string()}});
     toml::array users;
     for (const auto& user : config.users) {
         toml::table entry{{"name", user.name}, {"role", std::string(to_string(user.role))}};

@@ -211,6 +211,23 @@ TEST_CASE("every kind of config mistake names the file, the line and the key") {
          file + ":5: quota.max_bytes: "},
         {"zero bundles", std::string(kStore) + "[quota]\nmax_bundles = 0\n" + customer(),
          file + ":5: quota.max_bundles: must be between 1 and"},
+        {"allow-list entry not a network",
+         std::string(kStore) + "[security]\nallow = [\"10.0.0.0/8\", \"10.0.0.0/33\"]\n" +
+             customer(),
+         file + ":5: security.allow: bad prefix length in \"10.0.0.0/33\" (expected /0 to /32)"},
+        {"allow-list entry a host name",
+         std::string(kStore) + "[security]\nallow = [\"gateway.example\"]\n" + customer(),
+         file + ":5: security.allow: not an IP address or network: \"gateway.example\""},
+        {"max_startups not start:rate:full",
+         std::string(kStore) + "[security]\nmax_startups = \"10:30\"\n" + customer(),
+         file + ":5: security.max_startups: expected \"start:rate:full\""},
+        {"max_startups start above full",
+         std::string(kStore) + "[security]\nmax_startups = \"50:30:10\"\n" + customer(),
+         file + ":5: security.max_startups: needs 0 < start <= full"},
+        {"max_ban_time below ban_time",
+         std::string(kStore) + "[security]\nban_time = \"2h\"\nmax_ban_time = \"1h\"\n" +
+             customer(),
+         file + ":6: security.max_ban_time: is shorter than ban_time"},
         {"http plain not a bool",
          std::string(kStore) + "[http]\nlisten = \"0.0.0.0:8443\"\nplain = \"yes\"\n" + customer(),
          file + ":6: http.plain: expected true or false"},
@@ -286,6 +303,35 @@ TEST_CASE("a rendered config loads back to the same values") {
     const auto acme = again.quota_of("acme");
     CHECK(acme.max_bundles == 5u);
     CHECK(acme.max_bytes == 3ull << 30);
+}
+
+TEST_CASE("security settings load, render back, and match addresses by network") {
+    TempDir dir;
+    write_file(dir / "dropgate.toml",
+               std::string(kStore) +
+                   "[security]\nmax_auth_failures = 4\nwindow = \"5m\"\nban_time = \"90s\"\n"
+                   "allow = [\"10.1.0.0/16\", \"2001:db8::/32\", \"192.0.2.7\"]\n"
+                   "max_connections_per_address = 7\nmax_startups = \"20\"\n" +
+                   customer());
+    auto config = load(dir / "dropgate.toml");
+    write_file(dir / "rendered.toml", render(config));
+    for (const auto& loaded : {config, load(dir / "rendered.toml")}) {
+        const auto& security = loaded.security;
+        CHECK(security.max_auth_failures == 4u);
+        CHECK(security.window == std::chrono::minutes(5));
+        CHECK(security.ban_time == std::chrono::seconds(90));
+        CHECK(security.max_ban_time == std::chrono::hours(24));
+        CHECK(security.max_connections_per_address == 7u);
+        CHECK(security.max_startups.to_string() == "20:100:20");
+        for (const char* in : {"10.1.200.3", "2001:db8:1::5", "[2001:db8::1]", "192.0.2.7",
+                               "::ffff:10.1.0.1"})
+            CHECK(security.allowed(*dropgate::IpAddress::parse(in)));
+        for (const char* out : {"10.2.0.1", "2001:db9::1", "192.0.2.8", "::1", "127.0.0.1"})
+            CHECK_FALSE(security.allowed(*dropgate::IpAddress::parse(out)));
+    }
+    CHECK(dropgate::IpAddress::of_remote("[2001:db8::1]:2222")->to_string() == "2001:db8::1");
+    CHECK(dropgate::IpAddress::of_remote("192.0.2.7:50122")->to_string() == "192.0.2.7");
+    CHECK_FALSE(dropgate::IpAddress::of_remote("local:pid 12"));
 }
 
 TEST_CASE("tokens are stored as hashes and checked against them, passwords by crypt") {

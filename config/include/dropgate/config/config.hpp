@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dropgate/base/address.hpp"
+
 namespace dropgate::config {
 
 // A config problem, already formatted as "FILE:LINE: KEY: what is wrong".
@@ -118,6 +120,32 @@ struct Retention {
     std::uint64_t cache_size = 1ull << 30;             // read-through cache of remote bundles
 };
 
+// OpenSSH's MaxStartups "start:rate:full": once `start` connections are still unauthenticated, a
+// new one is dropped with probability `rate` %, rising linearly to 100 % at `full`.
+struct Startups {
+    std::uint32_t start = 10;
+    std::uint32_t rate = 30;
+    std::uint32_t full = 100;
+    std::string to_string() const;  // "10:30:100"
+};
+
+// Both doors' defences against hostile clients (spec §14, [security]).
+struct Security {
+    // This many failed logins from one address within `window` ban it; 0: no bans.
+    std::uint32_t max_auth_failures = 5;
+    std::chrono::seconds window{10 * 60};
+    // The first ban's length, doubled at each repeat up to `max_ban_time`; a repeat is a ban
+    // of an address whose previous ban ended less than `max_ban_time` ago.
+    std::chrono::seconds ban_time{10 * 60};
+    std::chrono::seconds max_ban_time{24 * 3600};
+    std::vector<Network> allow;  // never banned, no per-address connection limit
+    // Open connections from one address, per door (SSH and HTTP count apart); 0: no limit.
+    std::uint32_t max_connections_per_address = 100;
+    Startups max_startups;  // SFTP: not yet logged in; HTTPS: still in the TLS handshake
+
+    bool allowed(const IpAddress& address) const;
+};
+
 struct Metrics {
     std::optional<Endpoint> listen;  // absent: metrics disabled
 };
@@ -131,6 +159,7 @@ struct Config {
     std::optional<Http> http;
     std::optional<Replicate> replicate;
     Retention retention;
+    Security security;
     Quota quota;  // [quota]: every customer's limits unless their [[user]] sets its own
     std::vector<User> users;
 
