@@ -139,7 +139,23 @@ INSERT INTO replicas (upload_id, queued_at)
     SELECT id, finished_at FROM uploads WHERE status = 'accepted' ORDER BY id;
 )sql";
 
-constexpr std::array kSteps{kVersion1, kVersion2, kVersion3, kVersion4};
+// Version 5: source addresses banned after failed logins (spec §14). One row per address ever
+// banned (a repeat ban updates it, counting the repeats); both doors read the active ones.
+constexpr const char* kVersion5 = R"sql(
+CREATE TABLE bans (
+    address      TEXT    PRIMARY KEY,
+    door         TEXT    NOT NULL CHECK (door IN ('sftp', 'http')),
+    user         TEXT    NOT NULL DEFAULT '',
+    failures     INTEGER NOT NULL,
+    repeats      INTEGER NOT NULL DEFAULT 1,
+    banned_at    TEXT    NOT NULL,
+    banned_until TEXT    NOT NULL,
+    reason       TEXT    NOT NULL
+);
+CREATE INDEX bans_by_until ON bans (banned_until);
+)sql";
+
+constexpr std::array kSteps{kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
 
 }  // namespace
 

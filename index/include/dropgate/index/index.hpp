@@ -175,6 +175,7 @@ class Index {
     explicit Index(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
     friend class Replicas;  // the replication queue shares the connection (replicas.hpp)
+    friend class Bans;      // so do the bans (bans.hpp)
 };
 
 // The schema version this build writes (the number of migration steps).
