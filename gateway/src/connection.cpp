@@ -237,14 +237,18 @@ void prepare_session_process() {
 // was given), then the socket copy, then the login its callbacks point into, then the scope.
 SessionEnd serve_connection(const WorkerSetup& setup, Connection connection) {
     ConnectionScope scope(connection.socket_fd, setup.config->server.login_grace_time);
-    Login login{&setup, &connection};
+    Login login;
+    login.setup = &setup;
+    login.connection = &connection;
     UniqueFd socket_copy(::dup(connection.socket_fd));  // for the orderly close (linger_close)
     SshSession session = accept_and_exchange_keys(login, connection.socket_fd);
     if (!session) return SessionEnd::other;
     const char* banner = ssh_get_clientbanner(session.get());
     const std::string client_version = banner ? banner : "";
 
-    switch (authenticate(login, session.get())) {
+    const LoginEnd login_end = authenticate(login, session.get());
+    if (login_end != LoginEnd::logged_in) failed_key_login(login);
+    switch (login_end) {
         case LoginEnd::gone:
             return SessionEnd::other;
         case LoginEnd::too_many_failures:

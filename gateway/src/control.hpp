@@ -3,6 +3,7 @@
 //
 //   worker -> parent   admit user            authenticated: may this user open one more session?
 //   parent -> worker   admitted | too_many_sessions | too_many_for_user
+//   worker -> parent   auth_failure user     a failed login (the parent counts them for bans)
 //   worker -> parent   idle                  the session ended cleanly; ready for another one
 //   parent -> worker   connection remote     with the connection's socket attached (SCM_RIGHTS)
 //
@@ -20,6 +21,7 @@ enum class Control : char {
     admitted = 'Y',
     too_many_sessions = 'G',  // max_sessions reached
     too_many_for_user = 'U',  // max_sessions_per_user reached
+    auth_failure = 'F',
     idle = 'I',
     connection = 'C',
     none = '\0',  // no answer: the other side is gone

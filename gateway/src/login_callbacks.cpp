@@ -5,6 +5,7 @@
 
 #include "dropgate/base/log.hpp"
 #include "gateway_metrics.hpp"
+#include "worker.hpp"
 
 namespace dropgate::gateway {
 
@@ -19,7 +20,8 @@ void auth_log(const Login* login, const char* event, const char* user, const cha
     if (failed) gateway_metrics::auth_failure();
     log::event(
         failed ? log::Level::warn : log::Level::info, event,
-        {{"user", user ? user : ""}, {"method", method}, {"remote", login->connection->remote}});
+        {{"door", "sftp"}, {"remote", login->connection->remote}, {"user", user ? user : ""},
+         {"method", method}});
 }
 
 int on_password(ssh_session, const char* user, const char* password, void* userdata) {
@@ -31,6 +33,7 @@ int on_password(ssh_session, const char* user, const char* password, void* userd
     }
     ++login->failures;
     auth_log(login, "auth_failure", user, "password");
+    report_auth_failure(login->setup->control_fd, user ? user : "");
     return SSH_AUTH_DENIED;
 }
 
@@ -40,8 +43,13 @@ int on_pubkey(ssh_session, const char* user, ssh_key pubkey, char signature_stat
     Login* login = login_of(userdata);
     const config::User* found = login->setup->auth->by_key(user ? user : "", pubkey);
     if (!found) {
+        // Not a failure by itself: agents offer every key they hold. A connection that ends
+        // without logging in after this is one (failed_key_login).
         ++login->failures;
-        auth_log(login, "auth_failure", user, "publickey");
+        ++login->rejected_keys;
+        login->last_user = user ? user : "";
+        log::debug("key_rejected",
+                   {{"user", login->last_user}, {"remote", login->connection->remote}});
         return SSH_AUTH_DENIED;
     }
     if (signature_state == SSH_PUBLICKEY_STATE_NONE) return SSH_AUTH_SUCCESS;
@@ -96,6 +104,12 @@ ssh_channel on_channel_open(ssh_session session, void* userdata) {
 }
 
 }  // namespace
+
+void failed_key_login(const Login& login) {
+    if (login.user || login.rejected_keys == 0) return;
+    auth_log(&login, "auth_failure", login.last_user.c_str(), "publickey");
+    report_auth_failure(login.setup->control_fd, login.last_user);
+}
 
 void install_login_callbacks(Login& login, ssh_session session) {
     bool passwords = login.setup->auth->any_password();

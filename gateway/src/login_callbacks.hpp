@@ -16,7 +16,9 @@ struct Login {
     const WorkerSetup* setup = nullptr;
     const Connection* connection = nullptr;
     const config::User* user = nullptr;  // set only once a password matched or a signature verified
-    int failures = 0;
+    int failures = 0;                    // for MaxAuthTries: every refused password or key
+    int rejected_keys = 0;          // keys offered that are not the user's (agents offer several)
+    std::string last_user;          // the user name of the last rejected key
     ssh_channel channel = nullptr;  // the one session channel (freed with the session)
     bool sftp = false;              // the sftp subsystem was accepted on it
     ssh_server_callbacks_struct server_callbacks{};
@@ -24,6 +26,10 @@ struct Login {
 
     bool complete() const { return user && channel && sftp; }
 };
+
+// A connection that ends without logging in after offering keys that were not the user's: one
+// auth failure (logged, counted, reported to the parent for bans).
+void failed_key_login(const Login& login);
 
 // Registers the callbacks and the advertised auth methods on `session`, before its key exchange.
 void install_login_callbacks(Login& login, ssh_session session);

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 
@@ -27,8 +28,10 @@
 #include "dropgate/base/log.hpp"
 #include "dropgate/base/metrics.hpp"
 #include "dropgate/base/ssh.hpp"
+#include "dropgate/base/time.hpp"
 #include "dropgate/base/unique_fd.hpp"
 #include "dropgate/gateway/gateway.hpp"
+#include "dropgate/guard/limits.hpp"
 #include "fork_prep.hpp"
 #include "gateway_metrics.hpp"
 #include "host_key.hpp"
@@ -40,9 +43,6 @@ namespace dropgate::gateway {
 namespace {
 
 constexpr std::chrono::seconds kShutdownGrace{30};
-// Connections still authenticating, beyond max_sessions (like OpenSSH's MaxStartups): more
-// than this and new connections are closed at once.
-constexpr std::size_t kMaxUnauthenticated = 64;
 // Idle workers kept for the next connections, and how long one may wait for one.
 constexpr std::size_t kMaxIdleWorkers = 16;
 constexpr std::chrono::seconds kIdleRetire{60};
@@ -108,11 +108,15 @@ struct Worker {
     std::string user;  // the user of its current session once authenticated, else empty
     bool idle = false;
     std::chrono::steady_clock::time_point idle_since{};
+    std::optional<IpAddress> address;  // of its current connection
+    std::string remote;                // of its current connection, "ip:port"
+    bool killed_for_ban = false;       // ended by the parent: not a crash
 };
 
 class Gateway {
   public:
-    explicit Gateway(const config::Config& config) : config_(config), auth_(config) {}
+    explicit Gateway(const config::Config& config)
+        : config_(config), auth_(config), bans_(config, guard::Door::sftp) {}
     int run();
 
   private:
@@ -120,7 +124,9 @@ class Gateway {
     void serve();
     void accept_all(int listen_fd);
     void spawn(UniqueFd client);
+    std::optional<guard::Refusal> refusal(const std::optional<IpAddress>& address);
     bool reuse_idle_worker(int client_fd, const std::string& remote);
+    void count_failure(Worker& worker, const std::string& user);
     void answer(pid_t pid, Worker& worker);
     void retire_idle(std::chrono::steady_clock::time_point now);
     void reap();
@@ -128,6 +134,7 @@ class Gateway {
 
     const config::Config& config_;
     Authenticator auth_;
+    guard::BanList bans_;
     SshBind bind_;
     SessionSandbox sandbox_;
     std::vector<UniqueFd> listeners_;
@@ -233,13 +240,34 @@ void Gateway::accept_all(int listen_fd) {
     }
 }
 
+// Why a new connection from `address` is closed at once, if it is: a ban, then the limits —
+// per address, MaxStartups on those not logged in yet, and max_sessions plus the startups' full
+// mark in total.
+std::optional<guard::Refusal> Gateway::refusal(const std::optional<IpAddress>& address) {
+    using Kind = guard::Refusal::Kind;
+    if (address)
+        if (auto until = bans_.banned_until(*address))
+            return guard::Refusal{Kind::banned, "banned until " + format_timestamp_seconds(*until)};
+    std::size_t busy = 0, unauthenticated = 0, from_address = 0;
+    for (const auto& [pid, worker] : children_) {
+        if (worker.idle) continue;
+        ++busy;
+        unauthenticated += worker.user.empty();
+        from_address += address && worker.address == address;
+    }
+    const config::Security& security = config_.security;
+    if (busy >= config_.server.max_sessions + security.max_startups.full)
+        return guard::Refusal{Kind::total, "too many connections (" + std::to_string(busy) + ")"};
+    if (!address) return std::nullopt;
+    return guard::connection_refusal(security, *address, from_address, unauthenticated);
+}
+
 void Gateway::spawn(UniqueFd client) {
     std::string remote = peer_of(client.get());
-    std::size_t busy = 0;
-    for (const auto& [pid, worker] : children_) busy += !worker.idle;
-    if (busy >= config_.server.max_sessions + kMaxUnauthenticated) {
-        log::info("connection_dropped", {{"remote", remote}, {"reason", "too many connections"}});
-        return;
+    const std::optional<IpAddress> address = IpAddress::of_remote(remote);
+    if (auto refused = refusal(address)) {
+        guard::report_refusal(guard::Door::sftp, *refused, remote);
+        return;  // closed as `client` goes out of scope, before a byte of SSH
     }
     if (reuse_idle_worker(client.get(), remote)) return;
     int pair[2];
@@ -264,7 +292,7 @@ void Gateway::spawn(UniqueFd client) {
     }
     gateway_metrics::connection_accepted();
     log::info("connection", {{"remote", remote}, {"pid", std::int64_t(pid)}});
-    children_[pid] = Worker{std::move(ours), {}, false, {}};
+    children_[pid] = Worker{std::move(ours), {}, false, {}, address, remote, false};
 }
 
 // The most recently idle worker first: the others age out and are retired.
@@ -282,6 +310,8 @@ bool Gateway::reuse_idle_worker(int client_fd, const std::string& remote) {
         ::fcntl(client_fd, F_SETFL, ::fcntl(client_fd, F_GETFL) & ~O_NONBLOCK);
         if (hand_over(best->control.get(), client_fd, remote)) {
             best->idle = false;
+            best->remote = remote;
+            best->address = IpAddress::of_remote(remote);
             gateway_metrics::connection_accepted();
             log::info("connection", {{"remote", remote}, {"pid", std::int64_t(best_pid)}});
             return true;
@@ -319,6 +349,10 @@ void Gateway::answer(pid_t, Worker& worker) {
         worker.idle_since = std::chrono::steady_clock::now();
         return;
     }
+    if (Control(buf[0]) == Control::auth_failure) {
+        count_failure(worker, std::string(buf + 1, std::size_t(n - 1)));
+        return;
+    }
     if (Control(buf[0]) != Control::admit) return;
     std::string user(buf + 1, std::size_t(n - 1));
     std::size_t sessions = 0;
@@ -332,13 +366,24 @@ void Gateway::answer(pid_t, Worker& worker) {
     ::send(worker.control.get(), message.data(), message.size(), MSG_NOSIGNAL);
 }
 
+// A failed login from the worker's connection. If it bans the address, every connection from
+// there that has not logged in ends now (they hold nothing: no upload starts before login).
+void Gateway::count_failure(Worker& worker, const std::string& user) {
+    if (!worker.address || !bans_.failure(*worker.address, user)) return;
+    for (auto& [pid, other] : children_)
+        if (!other.idle && other.user.empty() && other.address == worker.address) {
+            other.killed_for_ban = true;
+            ::kill(pid, SIGKILL);
+        }
+}
+
 void Gateway::reap() {
     int status = 0;
     pid_t pid;
     while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
         auto it = children_.find(pid);
         if (it == children_.end()) continue;
-        if (WIFSIGNALED(status) && WTERMSIG(status) != SIGALRM)
+        if (WIFSIGNALED(status) && WTERMSIG(status) != SIGALRM && !it->second.killed_for_ban)
             log::error("session_crashed", {{"pid", std::int64_t(pid)},
                                            {"signal", WTERMSIG(status)},
                                            {"user", it->second.user}});

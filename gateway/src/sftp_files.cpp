@@ -107,12 +107,11 @@ void SftpServer::open_upload(OpenFile& file, std::uint32_t pflags) {
     tag(file.fd.get(), contract::xattr::kUploadId, file.upload_id, path);
     tag(file.fd.get(), contract::xattr::kRemote, ctx_.remote, path);
     tag(file.fd.get(), contract::xattr::kClientVersion, ctx_.client_version, path);
-    log::info(file.resume_at ? "upload_resumed" : "upload_started",
-              {{"user", ctx_.user},
-               {"path", path},
-               {"upload_id", file.upload_id},
-               {"at", file.resume_at},
-               {"remote", ctx_.remote}});
+    log::info(file.resume_at ? "upload_resumed" : "upload_started", {{"user", ctx_.user},
+                                                                     {"path", path},
+                                                                     {"upload_id", file.upload_id},
+                                                                     {"at", file.resume_at},
+                                                                     {"remote", ctx_.remote}});
 }
 
 // The name exists. A partial (an interrupted upload, -w-------) is continued at its size when
@@ -122,7 +121,8 @@ void SftpServer::open_upload(OpenFile& file, std::uint32_t pflags) {
 Jail::Opened SftpServer::open_partial(OpenFile& file, int access, bool start_over) {
     Jail::Opened existing = jail_.try_open(file.path, O_PATH | O_NOFOLLOW);
     struct stat st {};
-    if (!existing.fd || ::fstat(existing.fd.get(), &st) != 0 || !contract::shows_partial(st.st_mode))
+    if (!existing.fd || ::fstat(existing.fd.get(), &st) != 0 ||
+        !contract::shows_partial(st.st_mode))
         throw StatusError(FX_FAILURE, contract::already_exists(ctx_.user + file.path));
     file.resume_at = start_over ? 0 : std::uint64_t(st.st_size);
     return jail_.try_open(file.path, access | (start_over ? O_TRUNC : 0));

@@ -9,9 +9,9 @@
 #include <system_error>
 
 #include "attrs.hpp"
-#include "dropgate/index/verdicts.hpp"
 #include "dropgate/base/log.hpp"
 #include "dropgate/contract/xattrs.hpp"
+#include "dropgate/index/verdicts.hpp"
 
 namespace dropgate::gateway {
 
@@ -287,10 +287,10 @@ void SftpServer::end_uploads() {
             log::warn("xattr_failed", {{"path", file->path}, {"error", std::strerror(errno)}});
         file->fd.reset();
         log::info("upload_interrupted", {{"user", ctx_.user},
-                                     {"path", file->path},
-                                     {"upload_id", file->upload_id},
-                                     {"bytes", file->bytes_written},
-                                     {"remote", ctx_.remote}});
+                                         {"path", file->path},
+                                         {"upload_id", file->upload_id},
+                                         {"bytes", file->bytes_written},
+                                         {"remote", ctx_.remote}});
     }
 }
 

@@ -82,6 +82,10 @@ Control admission(int control_fd, const std::string& user) {
     return n == 1 ? Control(answer) : Control::none;
 }
 
+void report_auth_failure(int control_fd, std::string_view user) {
+    send_message(control_fd, control_message(Control::auth_failure, user));
+}
+
 bool hand_over(int control_fd, int socket_fd, const std::string& remote) {
     std::string text = control_message(Control::connection, remote);
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};

@@ -21,6 +21,9 @@ constexpr int kSessionsPerWorker = 256;
 Control admission(int control_fd, const std::string& user);
 
 // Parent side: hands `socket_fd` (still owned by the caller) to an idle worker.
+// Worker side: tells the parent of a failed login by `user` (no answer).
+void report_auth_failure(int control_fd, std::string_view user);
+
 bool hand_over(int control_fd, int socket_fd, const std::string& remote);
 
 }  // namespace dropgate::gateway
