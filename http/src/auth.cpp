@@ -58,13 +58,16 @@ std::string_view cookie_value(std::string_view header, std::string_view name) {
     return {};
 }
 
-void auth_failed(const Exchange& request, std::string_view user, std::string_view method) {
+void auth_failed(guard::BanList& bans, const Exchange& request, std::string_view user,
+                 std::string_view method) {
     http_auth_failures.add();
-    log::warn("auth_failed",
+    log::warn("auth_failure",
               {{"door", "http"}, {"remote", request.remote()}, {"user", user}, {"method", method}});
+    if (auto address = IpAddress::of_remote(request.remote())) bans.failure(*address, user);
 }
 
-Principal authenticate(const config::Config& config, Sessions& sessions, const Exchange& request) {
+Principal authenticate(const config::Config& config, Sessions& sessions, guard::BanList& bans,
+                       const Exchange& request) {
     std::string_view authorization = request.header("Authorization");
     if (!authorization.empty()) {
         constexpr std::string_view kBearer = "Bearer ";
@@ -73,7 +76,7 @@ Principal authenticate(const config::Config& config, Sessions& sessions, const E
             if (const config::User* user = config::check_token(config, token))
                 return Principal{user, false, {}};
         }
-        auth_failed(request, "", "token");
+        auth_failed(bans, request, "", "token");
         return {};
     }
     std::string_view cookie = cookie_value(request.header("Cookie"), kSessionCookie);

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "dropgate/config/config.hpp"
+#include "dropgate/guard/bans.hpp"
 
 namespace dropgate::http {
 
@@ -46,10 +47,13 @@ class Sessions {
 class Exchange;
 // The principal of a request (user null: none, or a wrong one). A wrong credential is logged
 // and counted as an auth failure.
-Principal authenticate(const config::Config& config, Sessions& sessions, const Exchange& request);
+Principal authenticate(const config::Config& config, Sessions& sessions, guard::BanList& bans,
+                       const Exchange& request);
 // The value of one cookie in a Cookie header ("" when absent).
 std::string_view cookie_value(std::string_view cookie_header, std::string_view name);
-// Counts and logs one failed login (SFTP and HTTP failures share the log event's shape).
-void auth_failed(const Exchange& request, std::string_view user, std::string_view method);
+// Counts and logs one failed login (SFTP and HTTP failures share the log event's shape) and
+// counts it towards a ban of the client's address.
+void auth_failed(guard::BanList& bans, const Exchange& request, std::string_view user,
+                 std::string_view method);
 
 }  // namespace dropgate::http

@@ -22,12 +22,13 @@ namespace dropgate::http {
 
 struct Context {
     explicit Context(const config::Config& cfg, std::size_t file_threads)
-        : config(cfg), names(cfg.store), files(file_threads) {}
+        : config(cfg), names(cfg.store), files(file_threads), bans(cfg, guard::Door::http) {}
 
     const config::Config& config;
     contract::NamePolicy names;
     boost::asio::thread_pool files;  // FUSE calls block: they never run on an event-loop thread
     Sessions sessions;
+    guard::BanList bans;  // failed logins counted here; banned addresses refused (server.cpp)
 
     // One request at a time writes a given upload (tus: a second PATCH gets 423 Locked).
     bool lock_upload(const std::string& key) {

@@ -50,7 +50,7 @@ awaitable<Reply> login(Call& call) {
     if (who && who->name != user && !user.empty()) who = nullptr;
     if (!who) who = config::check_password(call.context.config, user, secret);
     if (!who) {
-        auth_failed(exchange, user, "password");
+        auth_failed(call.context.bans, exchange, user, "password");
         co_return text_reply(Status::unauthorized, "wrong user or password");
     }
     auto session = call.context.sessions.create(*who);

@@ -32,6 +32,11 @@ inline Reply head_error_reply(const boost::system::error_code& error) {
     return text_reply(Status::bad_request, "bad request: " + error.message());
 }
 
+inline bool banned(Context& context, const std::string& remote) {
+    auto address = IpAddress::of_remote(remote);
+    return address && context.bans.banned_until(*address);
+}
+
 template <class Stream>
 awaitable<void> serve_requests(Context& context, Stream& stream, Deadline& tcp,
                                const std::string& remote, Timeouts timeouts) {
@@ -62,6 +67,12 @@ awaitable<void> serve_requests(Context& context, Stream& stream, Deadline& tcp,
             // The rest of an oversized head may still be on its way: dropped unparsed, so the
             // close does not reset the connection before the client has read the answer.
             co_await drain(stream, tcp);
+            co_return;
+        }
+        if (banned(context, remote)) {
+            // Banned while this connection was open (it failed its logins, or the other door
+            // banned its address): it ends here, like a new one would at connect.
+            co_await exchange.respond(text_reply(Status::forbidden, "banned"));
             co_return;
         }
         bool failed = false;

@@ -103,7 +103,7 @@ Admission admit(Context& context, const Exchange& exchange) {
         return answer(path_known ? text_reply(Status::method_not_allowed, "method not allowed")
                                  : text_reply(Status::not_found, "not found"));
     if (admission.route->access != Access::anyone) {
-        admission.who = authenticate(context.config, context.sessions, exchange);
+        admission.who = authenticate(context.config, context.sessions, context.bans, exchange);
         const Principal& who = admission.who;
         if (!who.user)
             return answer(

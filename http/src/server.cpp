@@ -15,14 +15,18 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "dropgate/base/log.hpp"
 #include "dropgate/base/metrics.hpp"
+#include "dropgate/base/time.hpp"
+#include "dropgate/guard/limits.hpp"
 #include "dropgate/http/http.hpp"
 #include "requests.hpp"
 
@@ -35,8 +39,6 @@ namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 
 const metrics::Gauge http_connections("dropgate_http_connections", "Open HTTP connections");
-const metrics::Counter http_refused_connections("dropgate_http_connections_refused_total",
-                                                "HTTP connections closed at once: max_connections");
 
 constexpr std::size_t kFileThreads = 32;
 constexpr auto kGracePeriod = std::chrono::seconds(30);
@@ -66,6 +68,10 @@ struct Server {
     ssl::context* tls;  // null: plain HTTP
     Timeouts timeouts;
     std::atomic<std::int64_t> open{0};
+    // TLS connections accepted whose handshake has not ended: MaxStartups counts these
+    // (limits.hpp). Counted at accept, before the connection's coroutine first runs.
+    std::atomic<std::int64_t> handshaking{0};
+    guard::AddressCounts per_address{};
     std::atomic<bool> stopping{false};
 };
 
@@ -78,8 +84,25 @@ std::string remote_of(const tcp::socket& socket) {
            std::to_string(endpoint.port());
 }
 
-awaitable<void> serve_socket(Server& server, tcp::socket socket) {
-    const std::string remote = remote_of(socket);
+// Uncounts a connection from Server::handshaking once its handshake ended, or it did.
+class Handshaking {
+  public:
+    explicit Handshaking(std::atomic<std::int64_t>& count) : count_(&count) {}
+    ~Handshaking() { ended(); }
+    Handshaking(const Handshaking&) = delete;
+    Handshaking& operator=(const Handshaking&) = delete;
+    void ended() {
+        if (count_) --*count_;
+        count_ = nullptr;
+    }
+
+  private:
+    std::atomic<std::int64_t>* count_;
+};
+
+awaitable<void> serve_socket(Server& server, tcp::socket socket, std::string remote) {
+    std::optional<Handshaking> handshaking;
+    if (server.tls) handshaking.emplace(server.handshaking);
     socket.set_option(tcp::no_delay(true));
     if (!server.tls) {
         Deadline deadline(socket, server.stopping);
@@ -91,10 +114,32 @@ awaitable<void> serve_socket(Server& server, tcp::socket socket) {
     tcp.expires_after(server.timeouts.header);
     auto handshake = co_await stream.async_handshake(ssl::stream_base::server,
                                                      asio::as_tuple(asio::use_awaitable));
+    handshaking->ended();
     if (std::get<0>(handshake)) co_return;  // scanners, plain HTTP to the TLS port, timeouts
     co_await serve_requests(server.context, stream, tcp, remote, server.timeouts);
     tcp.expires_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+}
+
+// Why a new connection is closed at once, if it is: a ban, max_connections, then the per-address
+// and MaxStartups limits. A connection let in is counted for its address (closed: uncounted).
+std::optional<guard::Refusal> refusal(Server& server, const std::optional<IpAddress>& address) {
+    using Kind = guard::Refusal::Kind;
+    if (address)
+        if (auto until = server.context.bans.banned_until(*address))
+            return guard::Refusal{Kind::banned, "banned until " + format_timestamp_seconds(*until)};
+    if (server.open.load() >= static_cast<std::int64_t>(server.settings.max_connections))
+        return guard::Refusal{Kind::total, "too many connections (max_connections " +
+                                               std::to_string(server.settings.max_connections) +
+                                               ")"};
+    if (!address) return std::nullopt;
+    const std::size_t from_address = server.per_address.open(*address);
+    const std::size_t startups = static_cast<std::size_t>(
+        std::max<std::int64_t>(server.tls ? server.handshaking.load() : 0, 0));
+    auto refused =
+        guard::connection_refusal(server.context.config.security, *address, from_address, startups);
+    if (refused) server.per_address.close(*address);
+    return refused;
 }
 
 awaitable<void> accept_loop(Server& server, tcp::acceptor& acceptor) {
@@ -106,17 +151,21 @@ awaitable<void> accept_loop(Server& server, tcp::acceptor& acceptor) {
         if (std::get<0>(accepted)) continue;
         tcp::socket socket =
             std::move(std::get<1>(accepted));  // EMFILE and the like: the next accept tries again
-        if (server.open.load() >= static_cast<std::int64_t>(server.settings.max_connections)) {
-            http_refused_connections.add();
-            continue;  // the socket closes as it goes out of scope
+        const std::string remote = remote_of(socket);
+        const std::optional<IpAddress> address = IpAddress::of_remote(remote);
+        if (auto refused = refusal(server, address)) {
+            guard::report_refusal(guard::Door::http, *refused, remote);
+            continue;  // the socket closes as it goes out of scope, before any TLS
         }
         ++server.open;
+        if (server.tls) ++server.handshaking;
         http_connections.add(1);
         auto strand = socket.get_executor();
-        asio::co_spawn(strand, serve_socket(server, std::move(socket)),
-                       [&server](std::exception_ptr failure) {
+        asio::co_spawn(strand, serve_socket(server, std::move(socket), remote),
+                       [&server, address](std::exception_ptr failure) {
                            --server.open;
                            http_connections.add(-1);
+                           if (address) server.per_address.close(*address);
                            if (!failure) return;
                            try {
                                std::rethrow_exception(failure);
