@@ -58,5 +58,8 @@ void add_grep(CLI::App& app);
 void add_reindex(CLI::App& app);
 void add_token(CLI::App& app);
 void add_serve(CLI::App& app);
+void add_unban(CLI::App& app);
+// `query bans` (bans.cpp).
+void run_query_bans(const std::string& config_file, bool json, bool all);
 
 }  // namespace dropgate::cli

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
     add_reindex(app);
     add_token(app);
     add_serve(app);
+    add_unban(app);
 
     try {
         app.parse(argc, argv);

@@ -12,6 +12,7 @@
 #include "dropgate/contract/states.hpp"
 #include "dropgate/index/index.hpp"
 #include "dropgate/index/replicas.hpp"
+#include "table.hpp"
 
 namespace dropgate::cli {
 
@@ -27,40 +28,7 @@ struct QueryOptions {
     std::string customer, since, status;
     bool json = false;
     std::string bundle, glob;
-};
-
-// Collects rows and prints them as a table whose columns are as wide as their widest cell.
-// Columns listed in `right` (numbers) are right-aligned.
-class Table {
-  public:
-    Table(std::vector<std::string> header, std::vector<bool> right) : right_(std::move(right)) {
-        rows_.push_back(std::move(header));
-    }
-    void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
-    bool empty() const { return rows_.size() == 1; }
-    void print() const {
-        std::vector<std::size_t> width(rows_[0].size(), 0);
-        for (const auto& row : rows_)
-            for (std::size_t i = 0; i < row.size(); ++i)
-                width[i] = std::max(width[i], row[i].size());
-        for (const auto& row : rows_) {
-            std::string line;
-            for (std::size_t i = 0; i < row.size(); ++i) {
-                bool last = i + 1 == row.size();
-                std::string pad(width[i] - row[i].size(), ' ');
-                if (right_[i])
-                    line += pad + row[i];
-                else
-                    line += last ? row[i] : row[i] + pad;
-                if (!last) line += "  ";
-            }
-            std::printf("%s\n", line.c_str());
-        }
-    }
-
-  private:
-    std::vector<bool> right_;
-    std::vector<std::vector<std::string>> rows_;
+    bool all_bans = false;
 };
 
 void print_json(const json& object) {
@@ -290,8 +258,8 @@ void run_replication(const QueryOptions& options) {
 
 void add_query(CLI::App& app) {
     auto options = std::make_shared<QueryOptions>();
-    auto* cmd =
-        app.add_subcommand("query", "Query the index (bundles, members, find, stats, replication)");
+    auto* cmd = app.add_subcommand(
+        "query", "Query the index (bundles, members, find, stats, replication, bans)");
     cmd->add_option("-c,--config", options->config, "Config file")->required();
     cmd->add_option("--customer", options->customer, "Only this customer's uploads");
     cmd->add_option("--since", options->since,
@@ -318,7 +286,12 @@ void add_query(CLI::App& app) {
     auto* replication = cmd->add_subcommand(
         "replication", "Where each accepted bundle lives: queued, replicated, local or remote");
     replication->callback([options] { run_replication(*options); });
-    for (auto* sub : {bundles, members, find, stats, replication}) sub->fallthrough();
+    auto* bans = cmd->add_subcommand(
+        "bans", "Addresses banned after failed logins (--all: also bans that have ended)");
+    bans->add_flag("--all", options->all_bans, "Also the bans that have ended");
+    bans->callback(
+        [options] { run_query_bans(options->config, options->json, options->all_bans); });
+    for (auto* sub : {bundles, members, find, stats, replication, bans}) sub->fallthrough();
 }
 
 }  // namespace dropgate::cli
