@@ -62,6 +62,8 @@ bool GatewayFixture::start(const GatewayOptions& options) {
         options.login_grace_time + "\"\nidle_timeout = \"" + options.idle_timeout +
         "\"\n\n[store]\nroot = \"data\"\nmount = \"store\"\n\n[index]\n"
         "database = \"data/index.sqlite3\"\n\n"
+        // Tests fail logins on purpose from 127.0.0.1: the ban tests use other addresses.
+        "[security]\nallow = [\"127.0.0.1/32\"]\n\n"
         "[[user]]\nname = \"acme\"\nrole = \"customer\"\nauthorized_keys = \"keys/acme.pub\"\n"
         "password = \"" +
         password_hash(kPassword) +

@@ -34,7 +34,7 @@ TEST_CASE("no token or a wrong one is 401 and counted, and CSRF needs the sessio
         curl(service, "/upload/b.tgz",
              {"-H", "Authorization: Bearer dg_" + std::string(43, 'A'), "-T", bundle.string()}, "");
     CHECK(wrong.status == 401);
-    CHECK(service.log().find("\"event\":\"auth_failed\",\"door\":\"http\"") != std::string::npos);
+    CHECK(service.log().find("\"event\":\"auth_failure\",\"door\":\"http\"") != std::string::npos);
 
     // A browser login: the cookie alone does not make an unsafe request (CSRF).
     auto jar = (service.dir() / "cookies").string();

@@ -40,6 +40,9 @@ class Service {
 
     // `sftp -b -` as `user` with the given batch; returns exit code and output.
     RunResult sftp(const std::string& user, const std::string& batch) const;
+    // The same with another key and more ssh options ("-o BindAddress=127.0.0.2").
+    RunResult sftp_with(const std::string& user, const std::filesystem::path& key,
+                        const std::string& batch, const std::string& options) const;
     RunResult scp_upload(const std::string& user, const std::filesystem::path& file,
                          const std::string& remote) const;
     RunResult query(const std::vector<std::string>& args) const;
