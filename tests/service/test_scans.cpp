@@ -65,15 +65,21 @@ TEST_CASE(
     REQUIRE_THAT(audit.out, Catch::Contains("(key) ssh-ed25519 "));
     REQUIRE_THAT(audit.out, Catch::Contains("(enc) "));
     REQUIRE_THAT(audit.out, Catch::Contains("(mac) "));
-    // ssh-audit 2.5 (Debian 12) does not know OpenSSH's strict key exchange marker (the Terrapin
-    // countermeasure) that libssh announces; that is the one warning kept.
+    // What docs/operations.md ("Scans") keeps, and why: ssh-audit 2.5 (Debian 12) does not know
+    // OpenSSH's strict key exchange marker (the Terrapin countermeasure) that libssh announces;
+    // the plain SHA-2 MACs are there for libssh2 1.10 (curl's sftp://), which has no ETM MAC.
     const std::set<std::string> kept = {
-        "(kex) kex-strict-s-v00@openssh.com -- [warn] unknown algorithm"};
+        "(kex) kex-strict-s-v00@openssh.com -- [warn] unknown algorithm",
+        "(mac) hmac-sha2-256 -- [warn] using encrypt-and-MAC mode",
+        "(mac) hmac-sha2-512 -- [warn] using encrypt-and-MAC mode",
+        "(rec) -hmac-sha2-256-- mac algorithm to remove ",
+        "(rec) -hmac-sha2-512-- mac algorithm to remove "};
     for (const auto& line : lines_of(audit.out)) {
-        CHECK_FALSE(line.find("[fail]") != std::string::npos);
-        if (line.find("[warn]") != std::string::npos) CHECK(kept.count(line) == 1);
-        // Recommendations: algorithms ssh-audit would have the server remove or add.
-        if (line.rfind("(rec) ", 0) == 0) FAIL_CHECK("ssh-audit recommends " << line);
+        INFO(line);
+        CHECK(line.find("[fail]") == std::string::npos);
+        // Warnings, and recommendations (algorithms ssh-audit would remove or add).
+        if (line.find("[warn]") != std::string::npos || line.rfind("(rec) ", 0) == 0)
+            CHECK(kept.count(line) == 1);
     }
 }
 
