@@ -101,6 +101,7 @@ int StoreFs::publish(Upload& upload, const std::string& path) {
     const auto publish_start = std::chrono::steady_clock::now();
     if (int error = backing_.publish(upload, rel)) {
         if (error == EEXIST) return refuse(upload, EEXIST, contract::already_exists(rel));
+        if (error == ENOSPC) return refuse(upload, ENOSPC, contract::disk_full());
         return refuse(upload, error, std::string("could not publish: ") + std::strerror(error));
     }
     try {

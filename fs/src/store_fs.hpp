@@ -179,6 +179,9 @@ class StoreFs {
     // What a write growing `upload` to `end` would break of its customer's quota: sets the
     // upload's write error (EDQUOT) and reason, or returns false (quotas.cpp).
     bool over_quota(Upload& upload, std::uint64_t end);
+    // Whether growing `upload` to `end` would leave less than the free-space reserve: sets the
+    // upload's write error (ENOSPC, "disk full"), or returns false (upload_space.cpp).
+    bool short_of_space(Upload& upload, std::uint64_t end);
     int publish(Upload& upload, const std::string& path);
     int refuse(Upload& upload, int error, const std::string& reason);
     int abort(Upload& upload, const std::string& reason);

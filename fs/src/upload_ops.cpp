@@ -177,7 +177,7 @@ void StoreFs::write(fuse_req_t req, const char* data, size_t size, off_t offset,
             return (void)fuse_reply_err(req, EACCES);  // judged: nothing more may be written
     }
     const std::uint64_t end = static_cast<std::uint64_t>(offset) + size;
-    if (end > upload.size() && over_quota(upload, end))
+    if (end > upload.size() && (over_quota(upload, end) || short_of_space(upload, end)))
         return (void)fuse_reply_err(req, fail_fast(upload));
     int error = upload.write({reinterpret_cast<const std::uint8_t*>(data), size},
                              static_cast<std::uint64_t>(offset));

@@ -36,6 +36,7 @@
 #include "gateway_metrics.hpp"
 #include "host_key.hpp"
 #include "sandbox.hpp"
+#include "ssh_algorithms.hpp"
 #include "worker.hpp"
 
 namespace dropgate::gateway {
@@ -168,6 +169,7 @@ void Gateway::prepare() {
     if (ssh_bind_options_set(bind_.get(), SSH_BIND_OPTIONS_HOSTKEY, host_key.c_str()) != SSH_OK)
         throw std::runtime_error("host key " + host_key.string() + ": " +
                                  ssh_get_error(bind_.get()));
+    restrict_algorithms(bind_.get());
     for (const auto& endpoint : config_.server.listen) listeners_.push_back(listen_on(endpoint));
 
     if (::pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0)

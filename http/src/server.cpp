@@ -1,7 +1,6 @@
-// `dropgate http`: TLS setup, the listening sockets, the accept loops and the event-loop
+// `dropgate http`: the listening sockets, the accept loops and the event-loop
 // threads; each connection is a coroutine (requests.hpp). Blocking work — every call into the
 // store mount and the index — runs on the context's file pool, never on an event-loop thread.
-#include <openssl/ssl.h>
 #include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -29,6 +28,7 @@
 #include "dropgate/guard/limits.hpp"
 #include "dropgate/http/http.hpp"
 #include "requests.hpp"
+#include "tls_context.hpp"
 
 namespace dropgate::http {
 
@@ -42,25 +42,6 @@ const metrics::Gauge http_connections("dropgate_http_connections", "Open HTTP co
 
 constexpr std::size_t kFileThreads = 32;
 constexpr auto kGracePeriod = std::chrono::seconds(30);
-
-ssl::context tls_context(const config::Http& settings) {
-    ssl::context tls(ssl::context::tls_server);
-    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                    ssl::context::single_dh_use);
-    // Idle connections keep no read/write buffers (tens of KiB each otherwise).
-    SSL_CTX_set_mode(tls.native_handle(), SSL_MODE_RELEASE_BUFFERS);
-    boost::system::error_code error;
-    tls.use_certificate_chain_file(settings.tls_cert.string(), error);
-    if (error)
-        throw std::runtime_error("http.tls_cert: cannot use " + settings.tls_cert.string() + ": " +
-                                 error.message());
-    tls.use_private_key_file(settings.tls_key.string(), ssl::context::pem, error);
-    if (error)
-        throw std::runtime_error("http.tls_key: cannot use " + settings.tls_key.string() + ": " +
-                                 error.message());
-    return tls;
-}
 
 struct Server {
     Context& context;

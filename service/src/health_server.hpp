@@ -1,6 +1,7 @@
 // The operator's HTTP endpoint: Prometheus text at /metrics, and /healthz answering 200 only
 // while the store, the gateway and (when configured) the HTTPS front end are up (503 with what is
-// down otherwise).
+// down otherwise); 200 "degraded: ..." when all run but something needs an operator (the
+// backing filesystem short of space, replication failing).
 #pragma once
 
 #include <atomic>
@@ -27,7 +28,7 @@ struct Health {
 class HealthServer {
   public:
     // Binds now (throws std::runtime_error naming the endpoint if it cannot), serves in a thread.
-    HealthServer(const config::Endpoint& endpoint, const std::filesystem::path& mount,
+    HealthServer(const config::Endpoint& endpoint, const config::Store& store,
                  const Health& health);
     ~HealthServer();
     HealthServer(const HealthServer&) = delete;

@@ -106,8 +106,7 @@ int serve(const config::Config& config, const ServeOptions& options) {
     }
 
     std::optional<HealthServer> health_server;
-    if (config.metrics.listen)
-        health_server.emplace(*config.metrics.listen, config.store.mount, health);
+    if (config.metrics.listen) health_server.emplace(*config.metrics.listen, config.store, health);
 
     sd_notify(0, "READY=1");
     std::string addresses;

@@ -138,12 +138,13 @@ void Service::start(const std::vector<std::string>& extra_args) {
         int log = open((dir_ / "serve.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(log, 2);
         dup2(log, 1);
-        std::vector<std::string> argv{dropgate_bin(), "serve", "-c", config_file().string()};
+        std::vector<std::string> argv = launcher_;
+        argv.insert(argv.end(), {dropgate_bin(), "serve", "-c", config_file().string()});
         argv.insert(argv.end(), extra_args.begin(), extra_args.end());
         std::vector<char*> raw;
         for (auto& a : argv) raw.push_back(a.data());
         raw.push_back(nullptr);
-        execv(raw[0], raw.data());
+        execvp(raw[0], raw.data());
         _exit(127);
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);

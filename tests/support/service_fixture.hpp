@@ -27,6 +27,8 @@ class Service {
     explicit Service(const Options& options);
     ~Service();
 
+    // Later starts run serve through this command, e.g. {"setpriv", "--no-new-privs", "--"}.
+    void launch_through(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
     // Starts `dropgate serve` and waits for its "service_ready" log line (fails the test if not).
     void start(const std::vector<std::string>& extra_args = {});
     // SIGTERM and wait; returns the exit status.
@@ -66,6 +68,7 @@ class Service {
 
   private:
     TempDir dir_;
+    std::vector<std::string> launcher_;
     int ssh_port_ = 0;
     int metrics_port_ = 0;
     int http_port_ = 0;
