@@ -74,6 +74,16 @@ tls_key = "keys/http_key.pem"
 # max_bytes = "500GiB"
 # max_bundles = 10000
 
+# Both doors ban an address after failed logins and limit connections; these are the defaults.
+# [security]
+# max_auth_failures = 5         # within window; 0 = no bans
+# window = "10m"
+# ban_time = "10m"              # doubled at each repeat, up to max_ban_time
+# max_ban_time = "24h"
+# allow = ["10.0.0.0/8"]        # never banned, no per-address limit
+# max_connections_per_address = 100
+# max_startups = "10:30:100"    # random early drop of connections not logged in (as OpenSSH)
+
 # One [[user]] per account. role = "customer" uploads into its own folder;
 # role = "support" sees every customer's bundles, read-only.
 [[user]]
