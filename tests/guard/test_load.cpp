@@ -113,6 +113,7 @@ TEST_CASE(
     CHECK(read_file(out).find("ready " + std::to_string(kConnections)) != std::string::npos);
     const std::uint64_t per_connection = (rss_kib(http) - before) * 1024 / kConnections;
     WARN("10,000 idle TLS connections: " << per_connection << " bytes each");
+    CHECK(service.metric("dropgate_http_connections") >= std::uint64_t(kConnections));
     CHECK(per_connection <= 128 * 1024);  // bounded; the target (64 KiB) is measured in bench/
     // A new client is served, over HTTPS and SFTP.
     CHECK(https_status_from(service, "127.0.0.1", "/api/uploads") == 200);
