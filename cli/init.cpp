@@ -73,6 +73,7 @@ tls_key = "keys/http_key.pem"
 # [quota]
 # max_bytes = "500GiB"
 # max_bundles = 10000
+# max_partial_bytes = "50GiB"   # unfinished uploads (in progress or partial) together
 
 # Both doors ban an address after failed logins and limit connections; these are the defaults.
 # [security]

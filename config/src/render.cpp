@@ -101,6 +101,8 @@ std::string render(const Config& config) {
         if (quota.max_bytes) table.insert("max_bytes", size_text(*quota.max_bytes));
         if (quota.max_bundles)
             table.insert("max_bundles", static_cast<std::int64_t>(*quota.max_bundles));
+        if (quota.max_partial_bytes)
+            table.insert("max_partial_bytes", size_text(*quota.max_partial_bytes));
     };
     if (config.quota.limits()) {
         toml::table quota;

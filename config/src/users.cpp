@@ -88,7 +88,9 @@ User read_user(const toml::table& table, const std::string& file, std::size_t in
     }
     user.quota = read_quota(reader);
     if (user.role != Role::customer && user.quota.limits())
-        reader.fail(user.quota.max_bytes ? "max_bytes" : "max_bundles",
+        reader.fail(user.quota.max_bytes     ? "max_bytes"
+                    : user.quota.max_bundles ? "max_bundles"
+                                             : "max_partial_bytes",
                     "only a customer has a quota (support users upload nothing)");
     if (user.public_keys.empty() && !user.password_hash && user.token_hashes.empty())
         reader.fail("name", "user \"" + user.name +
@@ -106,6 +108,9 @@ Quota read_quota(TableReader& reader) {
     if (auto bundles = reader.integer("max_bundles", 1, 1'000'000'000'000))
         quota.max_bundles = static_cast<std::uint64_t>(*bundles);
     if (quota.max_bytes && *quota.max_bytes == 0) reader.fail("max_bytes", "must be above 0");
+    quota.max_partial_bytes = reader.size("max_partial_bytes");
+    if (quota.max_partial_bytes && *quota.max_partial_bytes == 0)
+        reader.fail("max_partial_bytes", "must be above 0");
     return quota;
 }
 

@@ -47,6 +47,12 @@ std::string quota_bytes(std::string_view customer, std::uint64_t limit, std::uin
            " (" + human_size(used) + " accepted or uploading)";
 }
 
+std::string quota_partial_bytes(std::string_view customer, std::uint64_t limit,
+                                std::uint64_t unfinished) {
+    return "quota: " + std::string(customer) + " may hold at most max_partial_bytes " +
+           human_size(limit) + " in unfinished uploads (" + human_size(unfinished) + ")";
+}
+
 std::string disk_full() {
     return "disk full";
 }

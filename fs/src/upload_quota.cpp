@@ -1,6 +1,7 @@
 // StoreFs: the quota check of a growing upload (quotas.hpp): the customer's other uploads in the
 // store are counted from the live table, their bytes read without their locks (an atomic size).
 #include "dropgate/base/log.hpp"
+#include "dropgate/contract/refusals.hpp"
 #include "store_fs.hpp"
 
 namespace dropgate::fs {
@@ -18,12 +19,18 @@ bool StoreFs::over_quota(Upload& upload, std::uint64_t end) {
         }
     }
     std::optional<std::string> reason;
-    try {
-        reason = quotas_.refusal(upload.customer, quota, upload.size(), end, others);
-    } catch (const std::exception& e) {
-        // The index cannot say what is kept: let the upload go on rather than refuse it blind.
-        log::error("quota_check_failed", {{"customer", upload.customer}, {"error", e.what()}});
-        return false;
+    if (quota.max_partial_bytes && others.bytes + end > *quota.max_partial_bytes) {
+        reason = contract::quota_partial_bytes(upload.customer, *quota.max_partial_bytes,
+                                               others.bytes + end);
+    } else {
+        try {
+            reason = quotas_.refusal(upload.customer, quota, upload.size(), end, others);
+        } catch (const std::exception& e) {
+            // The index cannot say what is kept: let the upload go on rather than refuse it
+            // blind.
+            log::error("quota_check_failed", {{"customer", upload.customer}, {"error", e.what()}});
+            return false;
+        }
     }
     if (!reason) return false;
     upload.write_error = EDQUOT;

@@ -288,7 +288,8 @@ TEST_CASE("a rendered config loads back to the same values") {
     write_file(dir / "dropgate.toml",
                "[server]\nlisten = [\"[::]:2200\"]\nidle_timeout = \"90s\"\n" +
                    std::string(kStore) + "max_bundle_size = \"1536MiB\"\n[quota]\n" +
-                   "max_bundles = 5\n" + customer() + "max_bytes = \"3GiB\"\n");
+                   "max_bundles = 5\nmax_partial_bytes = \"2GiB\"\n" + customer() +
+                   "max_bytes = \"3GiB\"\n");
     auto config = load(dir / "dropgate.toml");
     write_file(dir / "rendered.toml", render(config));
     auto again = load(dir / "rendered.toml");
@@ -299,6 +300,7 @@ TEST_CASE("a rendered config loads back to the same values") {
     CHECK(again.index.database == config.index.database);
     CHECK(again.users.at(0).public_keys == config.users.at(0).public_keys);
     CHECK(again.quota.max_bundles == 5u);
+    CHECK(again.quota.max_partial_bytes == 2ull << 30);
     CHECK_FALSE(again.quota.max_bytes);
     const auto acme = again.quota_of("acme");
     CHECK(acme.max_bundles == 5u);
@@ -323,8 +325,8 @@ TEST_CASE("security settings load, render back, and match addresses by network")
         CHECK(security.max_ban_time == std::chrono::hours(24));
         CHECK(security.max_connections_per_address == 7u);
         CHECK(security.max_startups.to_string() == "20:100:20");
-        for (const char* in : {"10.1.200.3", "2001:db8:1::5", "[2001:db8::1]", "192.0.2.7",
-                               "::ffff:10.1.0.1"})
+        for (const char* in :
+             {"10.1.200.3", "2001:db8:1::5", "[2001:db8::1]", "192.0.2.7", "::ffff:10.1.0.1"})
             CHECK(security.allowed(*dropgate::IpAddress::parse(in)));
         for (const char* out : {"10.2.0.1", "2001:db9::1", "192.0.2.8", "::1", "127.0.0.1"})
             CHECK_FALSE(security.allowed(*dropgate::IpAddress::parse(out)));

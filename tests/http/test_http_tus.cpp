@@ -200,3 +200,40 @@ TEST_CASE("creation-with-upload: the POST carries the first bytes") {
     CHECK(made.header("Upload-Offset") == std::to_string(std::filesystem::file_size(bundle)));
     CHECK(sha256_of(service.root() / "bundles/acme/w.tgz") == sha);
 }
+
+TEST_CASE(
+    "max_partial_bytes bounds what a customer's unfinished uploads hold, and frees with them") {
+    Service service(Service::Options{"", true, "", "[quota]\nmax_partial_bytes = \"1MiB\"\n"});
+    service.start();
+    const auto bundle = service.dir() / "b.tgz";
+    make_bundle(bundle, 4 << 20);
+    const auto length = std::filesystem::file_size(bundle);
+    REQUIRE(length > (3u << 20) / 2);
+    const auto piece = service.dir() / "piece";
+    sh("head -c 700000 '" + bundle.string() + "' > '" + piece.string() + "'");
+
+    // One upload of 700 kB waits, partial, for the rest; a second one cannot hold as much.
+    const auto first = create(service, "first.tgz", length);
+    CHECK(patch(service, first, 0, piece).status == 204);
+    const auto second = create(service, "second.tgz", length);
+    auto refused = patch(service, second, 0, piece);
+    CHECK(refused.status == 413);
+    CHECK_THAT(refused.body, Catch::Contains("quota: acme may hold at most max_partial_bytes 1 MiB "
+                                             "in unfinished uploads ("));
+    // The other customer has a quota of its own.
+    const auto theirs = curl(service, "/files/",
+                             with({"-X", "POST", "-H", "Upload-Length: " + std::to_string(length),
+                                   "-H", "Upload-Metadata: filename " + base64("x.tgz")}),
+                             "other");
+    REQUIRE(theirs.status == 201);
+    auto their_patch =
+        curl(service, theirs.header("Location"),
+             with({"-X", "PATCH", "-H", "Content-Type: application/offset+octet-stream", "-H",
+                   "Upload-Offset: 0", "--data-binary", "@" + piece.string()}),
+             "other");
+    CHECK(their_patch.status == 204);
+    // Once the first is given up, a new one fits again.
+    CHECK(curl(service, first, with({"-X", "DELETE"})).status == 204);
+    const auto third = create(service, "third.tgz", length);
+    CHECK(patch(service, third, 0, piece).status == 204);
+}

@@ -34,7 +34,10 @@ struct Endpoint {
 struct Quota {
     std::optional<std::uint64_t> max_bytes;    // accepted bundles + uploads in progress/partial
     std::optional<std::uint64_t> max_bundles;  // accepted bundles + uploads in progress/partial
-    bool limits() const { return max_bytes || max_bundles; }  // any limit set
+    // Bytes of unfinished uploads (in progress, held under a temporary name, partial): what
+    // interrupted uploads kept for resume may take of the disk.
+    std::optional<std::uint64_t> max_partial_bytes;
+    bool limits() const { return max_bytes || max_bundles || max_partial_bytes; }  // any set
 };
 
 struct User {

@@ -29,6 +29,9 @@ std::string quota_bundles(std::string_view customer, std::uint64_t limit, std::u
                           std::uint64_t uploading);
 // "quota: acme may keep at most max_bytes 10 GiB (9.5 GiB accepted or uploading)"
 std::string quota_bytes(std::string_view customer, std::uint64_t limit, std::uint64_t used);
+// "quota: acme may hold at most max_partial_bytes 1 GiB in unfinished uploads (1.2 GiB)"
+std::string quota_partial_bytes(std::string_view customer, std::uint64_t limit,
+                                std::uint64_t unfinished);
 // "disk full"
 std::string disk_full();
 // What an errno means as a refusal, for when no recorded reason can be read.
