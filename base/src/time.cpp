@@ -122,4 +122,11 @@ system_clock::time_point parse_since(std::string_view text, system_clock::time_p
                                 "like 2026-11-23 or 2026-11-23T10:00:00Z");
 }
 
+std::string format_duration(std::chrono::seconds duration) {
+    auto s = duration.count();
+    if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
+    if (s % 60 == 0) return std::to_string(s / 60) + "m";
+    return std::to_string(s) + "s";
+}
+
 }  // namespace dropgate

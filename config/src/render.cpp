@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "dropgate/base/time.hpp"
 #include "dropgate/config/config.hpp"
 
 namespace dropgate::config {
@@ -16,13 +17,6 @@ std::string size_text(std::uint64_t bytes) {
     for (auto [name, factor] : units)
         if (bytes % factor == 0) return std::to_string(bytes / factor) + name;
     return std::to_string(bytes);
-}
-
-std::string duration_text(std::chrono::seconds duration) {
-    auto s = duration.count();
-    if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
-    if (s % 60 == 0) return std::to_string(s / 60) + "m";
-    return std::to_string(s) + "s";
 }
 
 toml::array string_array(const std::vector<std::string>& values) {
@@ -41,8 +35,8 @@ std::string render(const Config& config) {
         {"host_key_dir", config.server.host_key_dir.string()},
         {"max_sessions", static_cast<std::int64_t>(config.server.max_sessions)},
         {"max_sessions_per_user", static_cast<std::int64_t>(config.server.max_sessions_per_user)},
-        {"login_grace_time", duration_text(config.server.login_grace_time)},
-        {"idle_timeout", duration_text(config.server.idle_timeout)},
+        {"login_grace_time", format_duration(config.server.login_grace_time)},
+        {"idle_timeout", format_duration(config.server.idle_timeout)},
     };
     const Store& s = config.store;
     toml::table store{
@@ -54,7 +48,7 @@ std::string render(const Config& config) {
         {"max_uncompressed_size", size_text(s.max_uncompressed_size)},
         {"max_compression_ratio", static_cast<std::int64_t>(s.max_compression_ratio)},
         {"max_members", static_cast<std::int64_t>(s.max_members)},
-        {"resume_window", duration_text(s.resume_window)},
+        {"resume_window", format_duration(s.resume_window)},
         {"seek_index", s.seek_index},
     };
     toml::table root{
@@ -92,9 +86,9 @@ std::string render(const Config& config) {
         root.insert("replicate", std::move(replicate));
         toml::table retention{{"cache_size", size_text(config.retention.cache_size)}};
         if (config.retention.keep_local)
-            retention.insert("keep_local", duration_text(*config.retention.keep_local));
+            retention.insert("keep_local", format_duration(*config.retention.keep_local));
         if (config.retention.delete_after)
-            retention.insert("delete_after", duration_text(*config.retention.delete_after));
+            retention.insert("delete_after", format_duration(*config.retention.delete_after));
         root.insert("retention", std::move(retention));
     }
     const auto quota_keys = [](const Quota& quota, toml::table& table) {
@@ -114,9 +108,9 @@ std::string render(const Config& config) {
     for (const auto& network : sec.allow) allow.push_back(network.to_string());
     root.insert("security",
                 toml::table{{"max_auth_failures", static_cast<std::int64_t>(sec.max_auth_failures)},
-                            {"window", duration_text(sec.window)},
-                            {"ban_time", duration_text(sec.ban_time)},
-                            {"max_ban_time", duration_text(sec.max_ban_time)},
+                            {"window", format_duration(sec.window)},
+                            {"ban_time", format_duration(sec.ban_time)},
+                            {"max_ban_time", format_duration(sec.max_ban_time)},
                             {"allow", allow},
                             {"max_connections_per_address",
                              static_cast<std::int64_t>(sec.max_connections_per_address)},

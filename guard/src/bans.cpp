@@ -23,13 +23,6 @@ const metrics::Counter bans_http("dropgate_bans_total", "Addresses banned after 
                                  "door=\"http\"");
 const metrics::Gauge bans_active("dropgate_bans_active", "Addresses banned right now");
 
-std::string duration_words(std::chrono::seconds length) {
-    auto s = length.count();
-    if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
-    if (s % 60 == 0) return std::to_string(s / 60) + "m";
-    return std::to_string(s) + "s";
-}
-
 // ban_time · 2^(repeats-1), at most max_ban_time.
 std::chrono::seconds ban_length(const config::Security& security, std::uint32_t repeats) {
     auto length = security.ban_time;
@@ -113,7 +106,7 @@ std::optional<index::Ban> BanList::failure(const IpAddress& address, std::string
                       {"user", ban.user},
                       {"failures", ban.failures},
                       {"repeats", ban.repeats},
-                      {"ban_time", duration_words(std::chrono::duration_cast<std::chrono::seconds>(
+                      {"ban_time", format_duration(std::chrono::duration_cast<std::chrono::seconds>(
                                        ban.banned_until - ban.banned_at))},
                       {"until", format_timestamp(ban.banned_until)},
                       {"reason", ban.reason}});
@@ -130,7 +123,7 @@ index::Ban BanList::impose(const IpAddress& address, std::string_view user, std:
     ban.failures = static_cast<std::uint32_t>(failures);
     ban.banned_at = now;
     ban.reason =
-        std::to_string(failures) + " failed logins within " + duration_words(security_.window);
+        std::to_string(failures) + " failed logins within " + format_duration(security_.window);
     const auto decide = [&](index::Ban& next, const std::optional<index::Ban>& previous) {
         const bool repeat = previous && previous->banned_until + security_.max_ban_time > now;
         next.repeats = repeat ? previous->repeats + 1 : 1;
