@@ -55,6 +55,7 @@ std::optional<Refusal> GzipStream::finish() const {
 }
 
 bool GzipStream::feed(const std::uint8_t* data, std::size_t size, InflateSink& sink) {
+    if (size == 0) return phase_ != Phase::failed;  // an empty span's data may be null
     if (prefix_fill_ < kPrefix) {
         std::size_t n = std::min(size, kPrefix - prefix_fill_);
         std::memcpy(prefix_ + prefix_fill_, data, n);
