@@ -6,7 +6,6 @@
 // never a crash; the error names a file (an absolute path, as the one given) then ": ", and is
 // one line; a config that loads renders to TOML that loads back and renders the same.
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -29,28 +28,21 @@ void write(const fs::path& file, const std::string& text) {
 class Scratch {
   public:
     Scratch() {
-        std::string pattern = (fs::temp_directory_path() / "dropgate-fuzz-config.XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) std::abort();
-        dir_ = pattern;
-        fs::create_directories(dir_ / "keys");
+        fs::create_directories(dir() / "keys");
         // A real ed25519 public key (made once with ssh-keygen) and the other files seeds name.
-        write(dir_ / "keys/acme.pub",
+        write(dir() / "keys/acme.pub",
               "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL8jX2r88bWqMd/Sa8e2nRGYhyPDUrkhwOyc9/lY6iVn "
               "acme\n");
-        write(dir_ / "keys/s3.credentials",
+        write(dir() / "keys/s3.credentials",
               "access_key_id = \"AKIAFUZZ\"\nsecret_access_key = \"fuzz\"\n");
-        ::chmod((dir_ / "keys/s3.credentials").c_str(), 0600);
-        write(dir_ / "keys/cert.pem", "");
-        write(dir_ / "keys/key.pem", "");
+        ::chmod((dir() / "keys/s3.credentials").c_str(), 0600);
+        write(dir() / "keys/cert.pem", "");
+        write(dir() / "keys/key.pem", "");
     }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
-    const fs::path& dir() const { return dir_; }
+    const fs::path& dir() const { return scratch_.path(); }
 
   private:
-    fs::path dir_;
+    dropgate::fuzz::ScratchDir scratch_{"dropgate-fuzz-config"};
 };
 
 // What load() says about `file`: "" when it loads, else the ConfigError's message.

@@ -3,12 +3,17 @@
 // client can cut its bytes.
 #pragma once
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <span>
+#include <string>
 #include <string_view>
+#include <system_error>
 
 namespace dropgate::fuzz {
 
@@ -58,6 +63,27 @@ class Splitter {
     std::uint32_t state_;
     std::size_t max_;
     bool whole_ = false;
+};
+
+// A fresh folder under TMPDIR for a target's files, removed with everything in it at exit.
+class ScratchDir {
+  public:
+    explicit ScratchDir(const std::string& name) {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / (name + ".XXXXXX")).string();
+        if (!::mkdtemp(pattern.data())) std::abort();
+        path_ = pattern;
+    }
+    ~ScratchDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+  private:
+    std::filesystem::path path_;
 };
 
 }  // namespace dropgate::fuzz

@@ -115,41 +115,34 @@ std::size_t replies_in(std::string_view out) {
 class Store {
   public:
     Store() {
-        std::string pattern = (fs::temp_directory_path() / "dropgate-fuzz-sftp.XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) std::abort();
-        dir_ = pattern;
-        fs::create_directories(dir_ / "acme");
-        fs::create_directories(dir_ / "other");
-        config_.store.root = dir_ / "data";  // not created: nothing here reads the backing dir
-        config_.store.mount = dir_;
-        config_.index.database = dir_ / "data/index.sqlite3";  // none: reasons from the errno
+        fs::create_directories(dir() / "acme");
+        fs::create_directories(dir() / "other");
+        config_.store.root = dir() / "data";  // not created: nothing here reads the backing dir
+        config_.store.mount = dir();
+        config_.index.database = dir() / "data/index.sqlite3";  // none: reasons from the errno
         config_.users = {{"acme", dropgate::config::Role::customer, {}, {}, {}, {}},
                          {"other", dropgate::config::Role::customer, {}, {}, {}, {}},
                          {"support", dropgate::config::Role::support, {}, {}, {}, {}}};
         dropgate::log::set_level(dropgate::log::Level::error);
     }
-    ~Store() {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
-    const fs::path& dir() const { return dir_; }
+    const fs::path& dir() const { return scratch_.path(); }
     const dropgate::config::Config& config() const { return config_; }
 
     // The store's top holds only the two customers' folders, and "other"'s is empty.
     void check_untouched_outside(bool acme_too) const {
         std::size_t entries = 0;
-        for (const auto& entry : fs::directory_iterator(dir_)) {
+        for (const auto& entry : fs::directory_iterator(dir())) {
             ++entries;
             auto name = entry.path().filename();
             if (name != "acme" && name != "other") broken("a session wrote outside its root");
         }
-        if (entries != 2 || !fs::is_empty(dir_ / "other"))
+        if (entries != 2 || !fs::is_empty(dir() / "other"))
             broken("a session wrote outside its root");
-        if (acme_too && !fs::is_empty(dir_ / "acme")) broken("a support session wrote");
+        if (acme_too && !fs::is_empty(dir() / "acme")) broken("a support session wrote");
     }
     // Empties acme's folder for the next session (files may have lost their permissions).
     void reset() const {
-        for (const auto& entry : fs::directory_iterator(dir_ / "acme")) {
+        for (const auto& entry : fs::directory_iterator(dir() / "acme")) {
             std::error_code ec;
             fs::permissions(entry.path(), fs::perms::owner_all, fs::perm_options::add, ec);
             fs::remove_all(entry.path(), ec);
@@ -158,7 +151,7 @@ class Store {
     }
 
   private:
-    fs::path dir_;
+    dropgate::fuzz::ScratchDir scratch_{"dropgate-fuzz-sftp"};
     dropgate::config::Config config_;
 };
 
