@@ -1,7 +1,6 @@
 // Whether this build runs under AddressSanitizer (scripts/test's sanitize stage, scripts/fuzz).
 // The few places that must behave differently there ask this, and nothing else: ASan reserves
-// terabytes of address space for its shadow (no RLIMIT_AS fits it), its leak check at exit
-// needs clone and ptrace (which a session's seccomp filter denies), and its allocator's
+// terabytes of address space for its shadow (no RLIMIT_AS fits it), and its allocator's
 // quarantine and redzones inflate every RSS figure.
 #pragma once
 
