@@ -192,6 +192,7 @@ int run(const config::Config& config, const MountSettings& settings) {
     fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
     const fuse_lowlevel_ops ops = StoreFs::operations();
     Session session(fuse_session_new(&args, &ops, sizeof ops, &fs));
+    fuse_opt_free_args(&args);  // fuse_session_new left its parsed copy of them in `args`
     if (!session) throw std::runtime_error("cannot create the FUSE session");
     if (fuse_set_signal_handlers(session.get()) != 0)
         throw std::runtime_error("cannot install signal handlers");

@@ -245,7 +245,7 @@ void StoreFs::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         if (!settings_.read_only && inode.kind != Inode::Kind::root)
             list_uploads(req, inode.rel(), *listing);
     }
-    fi->fh = reinterpret_cast<std::uint64_t>(listing.release());
+    fi->fh = listings_.add(std::move(listing));
     fuse_reply_open(req, fi);
 }
 
@@ -296,7 +296,7 @@ void StoreFs::readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fus
 }
 
 void StoreFs::releasedir(fuse_req_t req, fuse_file_info* fi) {
-    delete reinterpret_cast<DirListing*>(fi->fh);
+    listings_.remove(fi->fh);
     fuse_reply_err(req, 0);
 }
 

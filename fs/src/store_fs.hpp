@@ -74,6 +74,32 @@ struct Handle {
     std::unique_ptr<MemberFile> member;            // a member of a bundle's view
 };
 
+// What the kernel holds as fuse_file_info::fh (open files, open directories), owned here: one
+// still open when the session ends (a file left open at unmount never gets its RELEASE) is
+// freed with the store instead of leaking.
+template <class T>
+class KernelHandles {
+  public:
+    std::uint64_t add(std::unique_ptr<T> owned) {
+        T* raw = owned.get();
+        std::lock_guard lock(mutex_);
+        owned_.emplace(raw, std::move(owned));
+        return reinterpret_cast<std::uint64_t>(raw);
+    }
+    std::unique_ptr<T> remove(std::uint64_t fh) {
+        std::lock_guard lock(mutex_);
+        auto it = owned_.find(reinterpret_cast<T*>(fh));
+        if (it == owned_.end()) return nullptr;
+        std::unique_ptr<T> owned = std::move(it->second);
+        owned_.erase(it);
+        return owned;
+    }
+
+  private:
+    std::mutex mutex_;
+    std::unordered_map<T*, std::unique_ptr<T>> owned_;
+};
+
 class StoreFs {
   public:
     StoreFs(const config::Config& config, const MountSettings& settings);
@@ -214,6 +240,9 @@ class StoreFs {
     std::unordered_map<Inode*, std::unique_ptr<Inode>> inodes_;
     std::unordered_map<std::string, Inode*> by_path_;
     std::unordered_map<Upload*, Inode*> live_;  // uploads writing or held
+    // Last: their handles point into the inodes and uploads above.
+    KernelHandles<Handle> handles_;
+    KernelHandles<DirListing> listings_;
 };
 
 }  // namespace dropgate::fs

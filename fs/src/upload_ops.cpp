@@ -66,7 +66,7 @@ void StoreFs::create(fuse_req_t req, fuse_ino_t parent_ino, const char* name, fu
     fuse_entry_param entry{};
     entry.ino = reinterpret_cast<fuse_ino_t>(inode);
     stat_inode(*inode, &entry.attr);
-    fi->fh = reinterpret_cast<std::uint64_t>(handle.release());
+    fi->fh = handles_.add(std::move(handle));
     fi->keep_cache = 0;
     fi->direct_io = 1;  // no page cache of the mount's own: see open()
     log::debug("upload_started", {{"upload_id", id}, {"customer", customer}, {"path", path}});
@@ -115,7 +115,7 @@ void StoreFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     } else {
         return (void)fuse_reply_err(req, EISDIR);
     }
-    fi->fh = reinterpret_cast<std::uint64_t>(handle.release());
+    fi->fh = handles_.add(std::move(handle));
     fuse_reply_open(req, fi);
 }
 
@@ -234,8 +234,8 @@ void StoreFs::flush(fuse_req_t req, fuse_file_info* fi) {
 }
 
 void StoreFs::release(fuse_req_t req, fuse_file_info* fi) {
-    std::unique_ptr<Handle> handle(&handle_of(fi));
-    if (handle->upload) {
+    std::unique_ptr<Handle> handle = handles_.remove(fi->fh);
+    if (handle && handle->upload) {
         auto& upload = *handle->upload;
         std::lock_guard lock(upload.mutex);
         if (upload.state.load() == Upload::State::writing &&

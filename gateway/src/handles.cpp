@@ -33,6 +33,7 @@ int pwrite_all(int fd, const char* data, std::size_t len, std::uint64_t offset) 
 
 void OpenFile::write(std::uint64_t offset, std::string_view data) {
     if (deferred_errno) return;  // the upload already failed; the error is reported next
+    if (data.empty()) return;    // nothing to write (and no buffer yet to copy nothing into)
     bytes_written += data.size();
     if (pending_len > 0 && offset != pending_offset + pending_len) flush();
     if (pending_len + data.size() > pending_capacity && pending_capacity < kCoalesce &&

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "dropgate/base/sanitizers.hpp"
+
 namespace dropgate::gateway {
 
 namespace {
@@ -119,7 +121,9 @@ void run_worker(const WorkerSetup& setup, Connection first) {
     struct rlimit limit {
         kAddressSpaceLimit, kAddressSpaceLimit
     };
-    ::setrlimit(RLIMIT_AS, &limit);
+    // Under ASan the process has already reserved terabytes for the shadow: no bound fits, and
+    // with one every later mmap of its allocator fails ("Failed to mmap").
+    if (!kAddressSanitizer) ::setrlimit(RLIMIT_AS, &limit);
 
     std::optional<Connection> connection = std::move(first);
     for (int served = 1; connection; ++served) {

@@ -191,7 +191,10 @@ class Connection final : public Exchange {
             response.set(beast_http::field::access_control_expose_headers, kCorsExpose);
         }
         response.set("X-Content-Type-Options", "nosniff");
-        close_ = close_ || !body_done() || !parser_.get().keep_alive();
+        // A head that did not parse (400, 431) always closes: its body and keep-alive are
+        // unknown, and Beast's parser must not be asked about them (content_length() asserts).
+        close_ = close_ || !parser_.is_header_done() || !body_done() ||
+                 !parser_.get().keep_alive();
         response.keep_alive(!close_);
     }
 

@@ -9,6 +9,7 @@
 #include "dropgate/base/time.hpp"
 #include "dropgate/index/index.hpp"
 #include "handlers.hpp"
+#include "header_values.hpp"
 #include "replies.hpp"
 #include "store_upload.hpp"
 
@@ -60,30 +61,6 @@ nlohmann::ordered_json upload_json(const index::UploadRecord& row) {
             {"members", row.member_count},
             {"started_at", format_timestamp(row.started_at)},
             {"finished_at", format_timestamp(row.finished_at)}};
-}
-
-// "bytes=a-b", "bytes=a-", "bytes=-n" against `size`: [first, last]; nullopt if unsatisfiable.
-std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_range(std::string_view text,
-                                                                   std::uint64_t size) {
-    constexpr std::string_view kUnit = "bytes=";
-    if (text.substr(0, kUnit.size()) != kUnit || size == 0) return std::nullopt;
-    text.remove_prefix(kUnit.size());
-    auto dash = text.find('-');
-    if (dash == std::string_view::npos || text.find(',') != std::string_view::npos)
-        return std::nullopt;
-    auto number = [](std::string_view digits) -> std::optional<std::uint64_t> {
-        if (digits.empty() || digits.size() > 19 ||
-            digits.find_first_not_of("0123456789") != std::string_view::npos)
-            return std::nullopt;
-        return std::stoull(std::string(digits));
-    };
-    auto first = number(text.substr(0, dash)), last = number(text.substr(dash + 1));
-    if (!first) {  // suffix: the last n bytes
-        if (!last || *last == 0) return std::nullopt;
-        return std::pair{size - std::min(*last, size), size - 1};
-    }
-    if (*first >= size || (last && *last < *first)) return std::nullopt;
-    return std::pair{*first, std::min(last.value_or(size - 1), size - 1)};
 }
 
 }  // namespace

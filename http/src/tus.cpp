@@ -5,18 +5,15 @@
 // 410 Gone and the reason, so no client can mistake it for complete (tus-js-client#557).
 #include <sys/stat.h>
 
-#include <openssl/evp.h>
-
-#include <cstring>
 #include <ctime>
 #include <optional>
 
 #include "body_pump.hpp"
-#include "dropgate/base/base64.hpp"
 #include "dropgate/base/ids.hpp"
 #include "dropgate/base/log.hpp"
 #include "dropgate/index/verdicts.hpp"
 #include "handlers.hpp"
+#include "header_values.hpp"
 #include "replies.hpp"
 #include "tus_id.hpp"
 
@@ -48,11 +45,7 @@ std::string http_date(std::time_t when) {
 }
 
 std::optional<std::uint64_t> header_number(const Exchange& exchange, std::string_view name) {
-    std::string_view text = exchange.header(name);
-    if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos ||
-        text.size() > 19)
-        return std::nullopt;
-    return std::stoull(std::string(text));
+    return decimal_value(exchange.header(name));
 }
 
 // Where a tus upload stands, from the mount and the index (blocking).
@@ -94,24 +87,17 @@ std::optional<TusId> id_of(const Call& call) {
     return id;
 }
 
-// Checks Upload-Checksum ("<algorithm> <base64 digest>") against `body`; nullopt when it
-// matches. sha256 is what we advertise; sha1 and md5 are what tuspy and older clients send.
+// nullopt when Upload-Checksum matches `body`; else the reply refusing the request.
 std::optional<Reply> checksum_problem(std::string_view header, std::string_view body) {
-    auto space = header.find(' ');
-    std::string algorithm(header.substr(0, space));
-    const EVP_MD* digest = algorithm == "sha256" ? EVP_sha256()
-                           : algorithm == "sha1" ? EVP_sha1()
-                           : algorithm == "md5"  ? EVP_md5()
-                                                 : nullptr;
-    if (space == std::string_view::npos || !digest)
-        return text_reply(Status::bad_request,
-                          "Upload-Checksum: the algorithm must be sha256, sha1 or md5");
-    auto expected = base64_decode(header.substr(space + 1));
-    unsigned char actual[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    EVP_Digest(body.data(), body.size(), actual, &size, digest, nullptr);
-    if (expected && expected->size() == size && std::memcmp(expected->data(), actual, size) == 0)
-        return std::nullopt;
+    switch (check_checksum(header, body)) {
+        case Checksum::matches:
+            return std::nullopt;
+        case Checksum::unsupported_algorithm:
+            return text_reply(Status::bad_request,
+                              "Upload-Checksum: the algorithm must be sha256, sha1 or md5");
+        case Checksum::mismatch:
+            break;
+    }
     return text_reply(static_cast<Status>(460),
                       "checksum mismatch: nothing of this request was kept");
 }
@@ -237,19 +223,9 @@ awaitable<Reply> tus_create(Call& call) {
     if (*length > context.config.store.max_bundle_size)
         co_return tus(refusal_reply(
             {EFBIG, contract::bundle_too_large(context.config.store.max_bundle_size)}));
-    std::string filename;
-    for (std::string_view key : {"filename", "name"}) {
-        std::string_view metadata = exchange.header("Upload-Metadata");
-        while (filename.empty() && !metadata.empty()) {
-            auto comma = metadata.find(',');
-            std::string_view pair = metadata.substr(0, comma);
-            metadata = comma == std::string_view::npos ? "" : metadata.substr(comma + 1);
-            while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-            auto space = pair.find(' ');
-            if (pair.substr(0, space) == key && space != std::string_view::npos)
-                filename = base64_decode(pair.substr(space + 1)).value_or("");
-        }
-    }
+    const std::string_view metadata = exchange.header("Upload-Metadata");
+    std::string filename = metadata_value(metadata, "filename");
+    if (filename.empty()) filename = metadata_value(metadata, "name");
     auto path = relative_path(filename);
     if (!path)
         co_return tus(text_reply(Status::bad_request,

@@ -362,3 +362,13 @@ TEST_CASE("tokens are stored as hashes and checked against them, passwords by cr
     CHECK(again.users.at(0).token_hashes == config.users.at(0).token_hashes);
     CHECK(again.http->listen.at(0).to_string() == "127.0.0.1:8443");
 }
+
+TEST_CASE("a config error is one line even when the file's text holds a line break") {
+    TempDir dir;
+    const std::string file = (dir / "dropgate.toml").string();
+    // toml++ quotes the broken line's end; a TOML string can hold an escaped line break.
+    CHECK(error_of(dir, std::string(kStore) + "seek_index = tr\n" + customer()) ==
+          file + ":4: invalid TOML: Error while parsing boolean: expected 'true', saw 'tr\\n'");
+    CHECK(error_of(dir, std::string(kStore) + "temp_suffixes = [\"x\\ny\"]\n" + customer()) ==
+          file + ":4: store.temp_suffixes: \"x\\ny\" must start with a dot, like \".filepart\"");
+}

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "dropgate/base/sanitizers.hpp"
 #include "guard_helpers.hpp"
 
 using namespace dropgate::test;
@@ -45,6 +46,12 @@ std::uint64_t rss_kib(int pid) {
 TEST_CASE(
     "a thousand SFTP sessions uploading slowly are held at once and a new client still gets in") {
     constexpr int kSessions = 1000;
+    if (dropgate::kAddressSanitizer) {
+        // A thousand sanitized processes, each with ASan's quarantine and shadow, would measure
+        // ASan, not dropgate (and may not fit the machine): the normal build holds this load.
+        WARN("sanitize build: the thousand-session load is not run");
+        return;
+    }
     Service service(Service::Options{
         "", false, "max_sessions = 1100\nmax_sessions_per_user = 1000\n",
         "[security]\nallow = [\"127.0.0.1/32\"]\nmax_startups = \"100:30:300\"\n"});
@@ -90,6 +97,10 @@ TEST_CASE(
     "ten thousand idle HTTPS keep-alive connections are held in bounded memory and it still "
     "answers") {
     constexpr int kConnections = 10000;
+    if (dropgate::kAddressSanitizer) {
+        WARN("sanitize build: the ten-thousand-connection load is not run");  // as above
+        return;
+    }
     Service service(Service::Options{
         "", true, "", "[security]\nallow = [\"127.0.0.1/32\"]\nmax_startups = \"1000:30:2000\"\n"});
     service.start();

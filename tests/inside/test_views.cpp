@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "dropgate/base/sanitizers.hpp"
 #include "harness.hpp"
 #include "service_fixture.hpp"
 
@@ -169,7 +170,10 @@ TEST_CASE("a million-member bundle lists through its view with the store's memor
     CHECK(read_file(member) == "999999\n");
     const long grown = rss_kib(store) - before;
     INFO("store RSS grew by " << grown << " KiB");
-    CHECK(grown < 400 * 1024);
+    if (dropgate::kAddressSanitizer)  // its quarantine and redzones are not the store's memory
+        WARN("sanitize build: the store's RSS bound is not checked (grew " << grown << " KiB)");
+    else
+        CHECK(grown < 400 * 1024);
     CHECK(service.stop() == 0);
 }
 

@@ -55,6 +55,7 @@ std::optional<Refusal> GzipStream::finish() const {
 }
 
 bool GzipStream::feed(const std::uint8_t* data, std::size_t size, InflateSink& sink) {
+    if (size == 0) return phase_ != Phase::failed;  // an empty span's data may be null
     if (prefix_fill_ < kPrefix) {
         std::size_t n = std::min(size, kPrefix - prefix_fill_);
         std::memcpy(prefix_ + prefix_fill_, data, n);
@@ -252,7 +253,10 @@ bool GzipStream::inflate(const std::uint8_t*& data, std::size_t& size, InflateSi
         st.next_out = out_.get();
         st.avail_out = kOutputBuffer;
         int ret = isal_inflate(&st);
-        std::size_t used = chunk - st.avail_in;
+        // On corrupt input ISA-L can hand back more read-ahead bytes than it was given (avail_in
+        // above chunk, even wrapped below zero): count at most what it had, or the tail and the
+        // position would be taken from bytes past the caller's buffer.
+        std::size_t used = st.avail_in <= chunk ? chunk - st.avail_in : chunk;
         remember_tail(data, used);
         data += used;
         size -= used;

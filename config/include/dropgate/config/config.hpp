@@ -15,10 +15,12 @@
 
 namespace dropgate::config {
 
-// A config problem, already formatted as "FILE:LINE: KEY: what is wrong".
+// A config problem, already formatted as "FILE:LINE: KEY: what is wrong". Always one line:
+// control characters from the file (a string's "\n", the broken line toml++ quotes) are shown
+// escaped, so the CLI's one line on stderr is the whole error.
 class ConfigError : public std::runtime_error {
   public:
-    using std::runtime_error::runtime_error;
+    explicit ConfigError(const std::string& message);
 };
 
 enum class Role { customer, support };
