@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <utility>
+#include <vector>
 
 namespace dropgate::validator::detail {
 namespace {
@@ -61,12 +63,24 @@ bool GzipStream::feed(const std::uint8_t* data, std::size_t size, InflateSink& s
         std::memcpy(prefix_ + prefix_fill_, data, n);
         prefix_fill_ += n;
     }
+    return run(data, size, sink);
+}
+
+bool GzipStream::flush(InflateSink& sink) {
+    // Each round ends a member inside the piece (what follows may wait again) or takes it all.
+    while (phase_ == Phase::body && waiting_fill_ > 0)
+        if (!inflate_waiting(sink)) break;
+    return phase_ != Phase::failed;
+}
+
+// A stretch of the stream through the header parser and ISA-L.
+bool GzipStream::run(const std::uint8_t* data, std::size_t size, InflateSink& sink) {
     while (size > 0) {
         switch (phase_) {
             case Phase::failed:
                 return false;
             case Phase::body:
-                if (!inflate(data, size, sink)) return false;
+                if (!take_body(data, size, sink)) return false;
                 break;
             case Phase::padding: {
                 const std::uint8_t* nonzero =
@@ -102,6 +116,35 @@ bool GzipStream::feed(const std::uint8_t* data, std::size_t size, InflateSink& s
         }
     }
     return phase_ != Phase::failed;
+}
+
+// A member's deflate data goes to ISA-L in kInflateChunk pieces counted from its first byte,
+// however feed() was called: a piece the caller's bytes hold whole is inflated from them, the
+// rest waits in waiting_ until its piece is complete (or the input ends: flush()).
+bool GzipStream::take_body(const std::uint8_t*& data, std::size_t& size, InflateSink& sink) {
+    if (waiting_fill_ == 0 && size >= kInflateChunk) {
+        std::size_t left = kInflateChunk;
+        const bool ok = inflate(data, left, sink);
+        size -= kInflateChunk - left;  // `left`: what follows the member's end, if it ended
+        return ok;
+    }
+    if (!waiting_) waiting_ = std::make_unique<std::uint8_t[]>(kInflateChunk);
+    const std::size_t n = std::min(size, kInflateChunk - waiting_fill_);
+    std::memcpy(waiting_.get() + waiting_fill_, data, n);
+    waiting_fill_ += n;
+    data += n;
+    size -= n;
+    return waiting_fill_ < kInflateChunk || inflate_waiting(sink);
+}
+
+bool GzipStream::inflate_waiting(InflateSink& sink) {
+    const std::uint8_t* piece = waiting_.get();
+    std::size_t left = std::exchange(waiting_fill_, 0);
+    if (!inflate(piece, left, sink)) return false;
+    if (left == 0) return true;
+    // The member ended inside the piece: what follows it is parsed like new input.
+    const std::vector<std::uint8_t> rest(piece, piece + left);
+    return run(rest.data(), rest.size(), sink);
 }
 
 // Parses as much of a member header as `data` holds; returns the bytes consumed. Every header

@@ -32,9 +32,19 @@ class GzipStream {
     GzipStream(const GzipStream&) = delete;
     GzipStream& operator=(const GzipStream&) = delete;
 
+    // ISA-L is given each member's deflate data in pieces of this size, counted from the
+    // member's start, whatever the feed() calls: where it notices corrupt data depends on how
+    // its input is cut (its fast path can emit a few hundred bytes decoded past a bad distance
+    // in the call that reports it), and a verdict must not depend on how the network cut the
+    // upload. Headers and trailing bytes are judged as they come.
+    static constexpr std::size_t kInflateChunk = 64 * 1024;
+
     // Next compressed bytes. Returns false once the gzip layer has refused the input or the
-    // sink asked to stop; further calls then do nothing.
+    // sink asked to stop; further calls then do nothing. Up to kInflateChunk bytes of deflate
+    // data wait for the next call, or for flush().
     bool feed(const std::uint8_t* data, std::size_t size, InflateSink& sink);
+    // The input ended: inflates what is still waiting. Returns false as feed() does.
+    bool flush(InflateSink& sink);
 
     // The gzip layer's refusal, if it has one (the bad-magic hint uses every byte seen so far).
     std::optional<Refusal> refusal() const;
@@ -61,6 +71,9 @@ class GzipStream {
         failed
     };
 
+    bool run(const std::uint8_t* data, std::size_t size, InflateSink& sink);
+    bool take_body(const std::uint8_t*& data, std::size_t& size, InflateSink& sink);
+    bool inflate_waiting(InflateSink& sink);
     std::size_t parse_header(const std::uint8_t* data, std::size_t size);
     const std::uint8_t* header_step(const std::uint8_t* p, const std::uint8_t* end);
     void fixed_byte(std::uint8_t byte);
@@ -86,6 +99,8 @@ class GzipStream {
     std::uint32_t header_crc_ = 0;  // CRC-32 of the header so far (for FHCRC)
     std::uint16_t stored_header_crc_ = 0;
     std::uint8_t tail_[8] = {};  // the last 8 compressed bytes ISA-L consumed (the trailer)
+    std::unique_ptr<std::uint8_t[]> waiting_;  // the current kInflateChunk piece, when copied
+    std::size_t waiting_fill_ = 0;
     std::uint8_t prefix_[kPrefix] = {};
     std::size_t prefix_fill_ = 0;
     bool bad_magic_ = false;

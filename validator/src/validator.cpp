@@ -98,6 +98,7 @@ Verdict StreamValidator::finish(std::string sha256_hex) {
     Impl& v = *impl_;
     if (v.finished) throw std::logic_error("StreamValidator::finish called twice");
     v.finished = true;
+    if (!v.refusal && !v.gzip_refused && !v.gzip.flush(v) && !v.refusal) v.gzip_refused = true;
     std::optional<detail::Refusal> refusal = v.refusal;
     if (!refusal && v.gzip_refused) refusal = v.gzip.refusal();
     if (!refusal) refusal = v.gzip.finish();  // gzip problems first: a cut tar is a cut gzip
