@@ -208,6 +208,9 @@ class StoreFs {
     // Whether growing `upload` to `end` would leave less than the free-space reserve: sets the
     // upload's write error (ENOSPC, "disk full"), or returns false (upload_space.cpp).
     bool short_of_space(Upload& upload, std::uint64_t end);
+    // setxattr of user.dropgate.expected_size: 0, or the refusal's errno (the verdict is
+    // committed, fail fast); EINVAL for a value that is not a size. upload.mutex held.
+    int announced_size(Upload& upload, const std::string& text);
     int publish(Upload& upload, const std::string& path);
     int refuse(Upload& upload, int error, const std::string& reason);
     int abort(Upload& upload, const std::string& reason);

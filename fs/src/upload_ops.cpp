@@ -5,6 +5,7 @@
 #include <sys/xattr.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 
@@ -289,11 +290,28 @@ void StoreFs::setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const c
         upload.tag_client_version = text;
     else if (key == xattr::kAborted)
         upload.tag_aborted = true;
+    else if (key == xattr::kExpectedSize)
+        return (void)fuse_reply_err(req, announced_size(upload, text));
     else
         return (void)fuse_reply_err(req, ENOTSUP);
     if (key == xattr::kUploadId || key == xattr::kRemote)
         ::fsetxattr(upload.fd(), name, value, size, 0);  // for start-up recovery, best effort
     fuse_reply_err(req, 0);
+}
+
+// The writer announced the upload's whole size (a decimal): what could never fit a limit, the
+// customer's quota or the disk is refused now, with the verdict a write reaching that size
+// would get.
+int StoreFs::announced_size(Upload& upload, const std::string& text) {
+    std::uint64_t end = 0;
+    const auto [rest, error] = std::from_chars(text.data(), text.data() + text.size(), end);
+    if (error != std::errc() || rest != text.data() + text.size()) return EINVAL;
+    if (end <= upload.size()) return 0;
+    if (end > judge_.limits().max_bundle_size)
+        upload.write_error = EFBIG;
+    else if (!over_quota(upload, end) && !short_of_space(upload, end))
+        return 0;
+    return fail_fast(upload);
 }
 
 std::shared_ptr<Upload> StoreFs::writers_upload(fuse_req_t req, const std::string& rel) {

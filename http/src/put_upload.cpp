@@ -43,8 +43,11 @@ awaitable<Reply> put_upload(Call& call) {
     std::optional<BundleFacts> facts;
     std::optional<contract::Refusal> refused;
     try {
-        upload = co_await on_files(
-            context, [&] { return StoreUpload::create(context.config, customer, *path, tags); });
+        upload = co_await on_files(context, [&] {
+            auto created = StoreUpload::create(context.config, customer, *path, tags);
+            if (auto length = exchange.content_length()) created.announce(*length);
+            return created;
+        });
         co_await pump_body(context, exchange, *upload, UINT64_MAX);
         facts = co_await on_files(context, [&] { return upload->finish(); });
     } catch (const UploadRefused& e) {

@@ -125,6 +125,17 @@ contract::Refusal StoreUpload::refusal(int error) const {
     return contract::Refusal{error, contract::describe(error)};
 }
 
+void StoreUpload::announce(std::uint64_t total) {
+    const std::string text = std::to_string(total);
+    if (::fsetxattr(fd_.get(), contract::xattr::kExpectedSize, text.data(), text.size(), 0) == 0)
+        return;
+    const int error = errno;
+    // Anything else (a mount that is a plain directory: ENOTSUP) only means no early answer.
+    if (error != EFBIG && error != EDQUOT && error != ENOSPC) return;
+    fd_.reset();  // the verdict is committed; the close only repeats it
+    throw UploadRefused(refusal(error));
+}
+
 void StoreUpload::write(const char* data, std::size_t size) {
     while (size > 0) {
         ssize_t n = ::write(fd_.get(), data, size);

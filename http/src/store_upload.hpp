@@ -61,6 +61,9 @@ class StoreUpload {
     // Still open: left partial (the request ended without its verdict).
     ~StoreUpload();
 
+    // Tells the store the upload's whole size before its bytes come. Throws UploadRefused when
+    // it could not fit (EFBIG, EDQUOT, ENOSPC: the verdict is committed).
+    void announce(std::uint64_t total);
     // Throws UploadRefused with the store's verdict (fail fast) or the write's errno.
     void write(const char* data, std::size_t size);
     std::uint64_t size() const { return size_; }

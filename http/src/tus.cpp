@@ -134,9 +134,12 @@ awaitable<Reply> write_at(Call& call, const TusId& id, std::uint64_t offset,
     bool broken = false;
     try {
         upload = co_await on_files(context, [&] {
-            return state.kind == TusState::pending
-                       ? StoreUpload::create(context.config, customer, id.path, tags)
-                       : StoreUpload::resume(context.config, customer, id.path, offset, tags);
+            auto opened =
+                state.kind == TusState::pending
+                    ? StoreUpload::create(context.config, customer, id.path, tags)
+                    : StoreUpload::resume(context.config, customer, id.path, offset, tags);
+            opened.announce(id.length);
+            return opened;
         });
         bool fits = true;
         if (!held.empty())

@@ -57,9 +57,30 @@ TEST_CASE("a quota refuses the upload that would pass it, over SFTP and HTTPS, n
     CHECK_FALSE(published(service, "other/big.tgz"));
     // A small one still fits; the limit counts what is kept, so after it less room is left.
     REQUIRE(service.scp_upload("other", small, "fits.tgz").exit_code == 0);
+    // Over HTTPS the size is known before the body (Content-Length, tus Upload-Length): the
+    // store refuses before the first byte.
+    const auto before_put = service.metric("dropgate_bytes_received_total");
     auto over = curl(service, "/upload/big.tgz", {"-T", big.string()}, "other");
     CHECK(over.status == 413);
     CHECK_THAT(over.body, Catch::Contains("quota: other may keep at most max_bytes 2 MiB ("));
+    auto created = curl(
+        service, "/files/",
+        {"-X", "POST", "-H", "Tus-Resumable: 1.0.0", "-H", "Upload-Length: " + std::to_string(size),
+         "-H", "Upload-Metadata: filename " + sh("printf big2.tgz | base64 -w0").out},
+        "other");
+    REQUIRE(created.status == 201);
+    auto patch = curl(
+        service, created.header("Location"),
+        {"-X", "PATCH", "-H", "Tus-Resumable: 1.0.0", "-H", "Upload-Offset: 0", "-H",
+         "Content-Type: application/offset+octet-stream", "--data-binary", "@" + small.string()},
+        "other");
+    CHECK(patch.status == 413);
+    CHECK_THAT(patch.body, Catch::Contains("quota: other may keep at most max_bytes 2 MiB ("));
+    auto gone =
+        curl(service, created.header("Location"), {"-I", "-H", "Tus-Resumable: 1.0.0"}, "other");
+    CHECK(gone.status == 410);
+    CHECK(service.metric("dropgate_bytes_received_total") == before_put);
+    CHECK_FALSE(published(service, "other/big2.tgz"));
 
     // query stats shows each customer with a quota against it.
     auto stats = service.query({"stats", "--json"});

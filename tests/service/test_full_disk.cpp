@@ -127,11 +127,14 @@ TEST_CASE(
     auto scp = service.scp_upload("acme", dir / "big.tgz", "scp.tgz");
     CHECK(scp.exit_code != 0);
     CHECK_THAT(scp.err, Catch::Contains("refused: disk full"));
+    // Over HTTPS the size is announced (Content-Length, Upload-Length): refused before a byte.
+    const auto received = service.metric("dropgate_bytes_received_total");
     CHECK(put(service, dir / "big.tgz", "put.tgz") == "disk full\n\n507");
     // tus: refused like the others (its bytes are freed, not kept partial), 410 afterwards.
     auto [patch, head] = tus(service, dir / "big.tgz", "tus.tgz");
     CHECK_THAT(patch, Catch::StartsWith("disk full") && Catch::EndsWith(" 507"));
     CHECK(head == "410");
+    CHECK(service.metric("dropgate_bytes_received_total") == received);
 
     // Nothing else harmed: the earlier bundle intact, each refusal recorded with its reason,
     // no accepted row without its file, nothing of the refused uploads left in staging.

@@ -12,6 +12,10 @@ inline constexpr const char* kRemote = "user.dropgate.remote";
 inline constexpr const char* kClientVersion = "user.dropgate.client_version";
 // The writer knows its client vanished without a proper close: the store records `aborted`.
 inline constexpr const char* kAborted = "user.dropgate.aborted";
+// The upload's whole size, announced before its bytes by a writer that knows it (HTTP
+// Content-Length, tus Upload-Length): the store refuses at once an upload that could not fit
+// max_bundle_size, its customer's quota or the disk, instead of at the byte that passes it.
+inline constexpr const char* kExpectedSize = "user.dropgate.expected_size";
 
 // Shown by a published bundle (from its index row).
 inline constexpr const char* kSha256 = "user.dropgate.sha256";
