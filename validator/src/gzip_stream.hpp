@@ -37,7 +37,11 @@ class GzipStream {
     // its input is cut (its fast path can emit a few hundred bytes decoded past a bad distance
     // in the call that reports it), and a verdict must not depend on how the network cut the
     // upload. Headers and trailing bytes are judged as they come.
+#ifdef DROPGATE_INFLATE_CHUNK  // the fuzz build: pieces small enough for its inputs
+    static constexpr std::size_t kInflateChunk = DROPGATE_INFLATE_CHUNK;
+#else
     static constexpr std::size_t kInflateChunk = 64 * 1024;
+#endif
 
     // Next compressed bytes. Returns false once the gzip layer has refused the input or the
     // sink asked to stop; further calls then do nothing. Up to kInflateChunk bytes of deflate
