@@ -1,14 +1,12 @@
 // One connection's requests, one after another (HTTP/1.1 keep-alive), over TLS or plain TCP:
 // Beast's parser with a buffer_body, so a body is read in pieces straight into the caller's
-// buffer and never held whole. An idle connection holds only its socket, its TLS state and an
-// emptied buffer.
+// buffer and never held whole. An idle connection holds only its socket and its TLS state: no
+// buffer.
 #pragma once
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/core/buffered_read_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 
 #include <chrono>
 #include <memory>
@@ -19,6 +17,7 @@
 #include "deadline.hpp"
 #include "exchange.hpp"
 #include "routes.hpp"
+#include "tls_socket.hpp"
 
 namespace dropgate::http {
 
@@ -31,28 +30,16 @@ struct Timeouts {
 
 inline constexpr std::size_t kHeaderLimit = 16 * 1024;  // over it: 431
 
-// TLS over a socket read through a buffer that is switched on only while a body arrives: Asio's
-// TLS engine reads one record (≤ 16 KiB) per receive, and the buffer below it turns 64
-// receives per MiB into 4; idle connections hold no buffer.
-class BufferedSocket
-    : public beast::buffered_read_stream<boost::asio::ip::tcp::socket, beast::flat_buffer> {
-  public:
-    using buffered_read_stream::buffered_read_stream;
-    // What Asio's TLS stream asks of the layer below it.
-    using lowest_layer_type = boost::asio::ip::tcp::socket::lowest_layer_type;
-    lowest_layer_type& lowest_layer() { return next_layer().lowest_layer(); }
-    const lowest_layer_type& lowest_layer() const { return next_layer().lowest_layer(); }
-};
-using TlsStream = beast::ssl_stream<BufferedSocket>;
-inline constexpr std::size_t kBodyReadAhead = 256 * 1024;
-
-inline void read_ahead(boost::asio::ip::tcp::socket&, bool) {}  // plain: reads are 1 MiB anyway
-inline void read_ahead(TlsStream& stream, bool on) {
-    auto& buffered = stream.next_layer();
-    buffered.capacity(on ? kBodyReadAhead : 0);
-    // Beast reads what the buffer has room for (at least 512 bytes): give it the room.
-    if (on) buffered.buffer().reserve(kBodyReadAhead);
-    if (!on && buffered.buffer().size() == 0) buffered.buffer().shrink_to_fit();
+// Waits until the connection has bytes for a request, without a buffer: an idle keep-alive
+// connection holds none.
+inline awaitable<boost::system::error_code> wait_readable(boost::asio::ip::tcp::socket& socket) {
+    auto waited = co_await socket.async_wait(boost::asio::ip::tcp::socket::wait_read,
+                                             boost::asio::as_tuple(boost::asio::use_awaitable));
+    co_return std::get<0>(waited);
+}
+inline awaitable<boost::system::error_code> wait_readable(TlsSocket& stream) {
+    if (stream.pending()) co_return boost::system::error_code{};
+    co_return co_await wait_readable(stream.socket());
 }
 
 template <class Stream>
@@ -110,7 +97,6 @@ class Connection final : public Exchange {
             // the socket has: no copy through the parser's buffer, few reads per MiB.
             const std::size_t want =
                 static_cast<std::size_t>(std::min<std::uint64_t>(size, *length - taken_));
-            read_ahead(stream_, *length - taken_ > kBodyReadAhead);
             std::size_t got = 0;
             if (buffer_.size() > 0) {  // what arrived with the head
                 got = boost::asio::buffer_copy(boost::asio::buffer(data, want), buffer_.data());
@@ -121,7 +107,6 @@ class Connection final : public Exchange {
                                                        boost::asio::use_awaitable);
             }
             taken_ += got;
-            if (taken_ == *length) read_ahead(stream_, false);
             co_return got;
         }
         parser_.get().body().data = data;
@@ -193,8 +178,7 @@ class Connection final : public Exchange {
         response.set("X-Content-Type-Options", "nosniff");
         // A head that did not parse (400, 431) always closes: its body and keep-alive are
         // unknown, and Beast's parser must not be asked about them (content_length() asserts).
-        close_ = close_ || !parser_.is_header_done() || !body_done() ||
-                 !parser_.get().keep_alive();
+        close_ = close_ || !parser_.is_header_done() || !body_done() || !parser_.get().keep_alive();
         response.keep_alive(!close_);
     }
 

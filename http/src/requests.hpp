@@ -4,6 +4,8 @@
 // the connection is closed, so nothing after them is ever parsed as a request.
 #pragma once
 
+#include <boost/asio/ssl/error.hpp>
+
 #include "connection.hpp"
 #include "dropgate/base/log.hpp"
 #include "replies.hpp"
@@ -46,11 +48,9 @@ awaitable<void> serve_requests(Context& context, Stream& stream, Deadline& tcp,
             buffer.shrink_to_fit();  // idle: hold no buffer
             tcp.expires_after(timeouts.idle);
             tcp.set_idle(true);
-            auto result = co_await stream.async_read_some(
-                buffer.prepare(4096), boost::asio::as_tuple(boost::asio::use_awaitable));
+            const auto waited = co_await wait_readable(stream);
             tcp.set_idle(false);
-            if (std::get<0>(result)) co_return;  // closed, idle timeout, the server stops
-            buffer.commit(std::get<1>(result));
+            if (waited) co_return;  // idle timeout, the server stops
         }
         tcp.expires_after(timeouts.header);
         Connection<Stream> exchange(context, stream, tcp, buffer, remote, timeouts);
@@ -58,7 +58,8 @@ awaitable<void> serve_requests(Context& context, Stream& stream, Deadline& tcp,
             stream, buffer, exchange.parser(), boost::asio::as_tuple(boost::asio::use_awaitable));
         const boost::system::error_code error = std::get<0>(result);
         if (tcp.expired() || error == beast_http::error::end_of_stream ||
-            error == boost::asio::error::eof || error == boost::asio::error::connection_reset)
+            error == boost::asio::error::eof || error == boost::asio::error::connection_reset ||
+            error.category() == boost::asio::error::get_ssl_category())
             co_return;
         if (error) {
             log::info("http_bad_request", {{"remote", remote}, {"problem", error.message()}});

@@ -5,18 +5,18 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -29,6 +29,7 @@
 #include "dropgate/http/http.hpp"
 #include "requests.hpp"
 #include "tls_context.hpp"
+#include "tls_socket.hpp"
 
 namespace dropgate::http {
 
@@ -54,6 +55,8 @@ struct Server {
     std::atomic<std::int64_t> handshaking{0};
     guard::AddressCounts per_address{};
     std::atomic<bool> stopping{false};
+    std::vector<std::unique_ptr<asio::io_context>> loops{};  // one per thread
+    std::size_t next_loop = 0;                               // the accept loops' (loops[0])
 };
 
 std::string remote_of(const tcp::socket& socket) {
@@ -90,16 +93,14 @@ awaitable<void> serve_socket(Server& server, tcp::socket socket, std::string rem
         co_await serve_requests(server.context, socket, deadline, remote, server.timeouts);
         co_return;
     }
-    TlsStream stream(std::move(socket), *server.tls);
-    Deadline tcp(beast::get_lowest_layer(stream), server.stopping);
+    TlsSocket stream(std::move(socket), server.tls->native_handle());
+    Deadline tcp(stream.socket(), server.stopping);
     tcp.expires_after(server.timeouts.header);
-    auto handshake = co_await stream.async_handshake(ssl::stream_base::server,
-                                                     asio::as_tuple(asio::use_awaitable));
+    const boost::system::error_code handshake = co_await stream.handshake();
     handshaking->ended();
-    if (std::get<0>(handshake)) co_return;  // scanners, plain HTTP to the TLS port, timeouts
+    if (handshake) co_return;  // scanners, plain HTTP to the TLS port, timeouts
     co_await serve_requests(server.context, stream, tcp, remote, server.timeouts);
-    tcp.expires_after(std::chrono::seconds(2));
-    co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+    stream.shutdown();
 }
 
 // Why a new connection is closed at once, if it is: a ban, max_connections, then the per-address
@@ -124,10 +125,11 @@ std::optional<guard::Refusal> refusal(Server& server, const std::optional<IpAddr
 }
 
 awaitable<void> accept_loop(Server& server, tcp::acceptor& acceptor) {
-    auto executor = co_await asio::this_coro::executor;
     for (;;) {
-        auto accepted = co_await acceptor.async_accept(asio::make_strand(executor),
-                                                       asio::as_tuple(asio::use_awaitable));
+        // Each connection lives on one loop, taken in turn: its coroutine, socket and timer
+        // never meet another thread (no strand, no wake-up of another loop).
+        asio::io_context& loop = *server.loops[server.next_loop++ % server.loops.size()];
+        auto accepted = co_await acceptor.async_accept(loop, asio::as_tuple(asio::use_awaitable));
         if (server.stopping) co_return;
         if (std::get<0>(accepted)) continue;
         tcp::socket socket =
@@ -141,8 +143,8 @@ awaitable<void> accept_loop(Server& server, tcp::acceptor& acceptor) {
         ++server.open;
         if (server.tls) ++server.handshaking;
         http_connections.add(1);
-        auto strand = socket.get_executor();
-        asio::co_spawn(strand, serve_socket(server, std::move(socket), remote),
+        auto executor = socket.get_executor();
+        asio::co_spawn(executor, serve_socket(server, std::move(socket), remote),
                        [&server, address](std::exception_ptr failure) {
                            --server.open;
                            http_connections.add(-1);
@@ -197,7 +199,14 @@ int run(const config::Config& config) {
     Server server{context, settings, tls ? &*tls : nullptr,
                   Timeouts{config.server.login_grace_time, config.server.idle_timeout}};
 
-    asio::io_context io;
+    // One event loop per core, each run by one thread (no locking inside Asio); accepting,
+    // signals and the stop run on the first.
+    const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < threads; ++i)
+        server.loops.push_back(std::make_unique<asio::io_context>(1));
+    asio::io_context& io = *server.loops.front();
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> busy;
+    for (auto& loop : server.loops) busy.push_back(asio::make_work_guard(*loop));
     std::vector<tcp::acceptor> acceptors;
     for (const auto& endpoint : settings.listen) acceptors.push_back(listen_on(io, endpoint));
     for (auto& acceptor : acceptors)
@@ -215,7 +224,7 @@ int run(const config::Config& config) {
         auto deadline = std::chrono::steady_clock::now() + kGracePeriod;
         check_drained = [&, deadline] {
             if (server.open.load() == 0 || std::chrono::steady_clock::now() > deadline) {
-                io.stop();
+                for (auto& loop : server.loops) loop->stop();
                 return;
             }
             drain_timer.expires_after(std::chrono::milliseconds(100));
@@ -228,11 +237,11 @@ int run(const config::Config& config) {
     for (const auto& endpoint : settings.listen)
         addresses += (addresses.empty() ? "" : " ") + endpoint.to_string();
     log::info("http_listening", {{"listen", addresses}, {"tls", !settings.plain}});
-    const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
-    std::vector<std::jthread> loops;
-    for (unsigned i = 1; i < threads; ++i) loops.emplace_back([&io] { io.run(); });
+    std::vector<std::jthread> others;
+    for (std::size_t i = 1; i < server.loops.size(); ++i)
+        others.emplace_back([loop = server.loops[i].get()] { loop->run(); });
     io.run();
-    loops.clear();
+    others.clear();
     context.files.join();
     log::info("http_stopped");
     return 0;
