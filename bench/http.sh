@@ -13,7 +13,8 @@
 #       all accepted, p99 latency, server CPU per upload
 #   (c) IDLE (10,000) logged-in keep-alive TLS connections held open: the front end's memory
 #       per connection (Pss, /proc/<pid>/smaps_rollup) and whether a new client still gets in
-# Best of RUNS (3), servers alternating. Prints RESULT lines (bench/lib.sh).
+# Best of RUNS (3), servers alternating. Prints RESULT lines (bench/lib.sh). PARTS ("put idle
+# devices") and SERVERS ("nginx plain store sftp", for put) choose what runs, while tuning.
 # Usage: bench/http.sh [path/to/dropgate]
 set -euo pipefail
 
@@ -21,6 +22,10 @@ DROPGATE=$(readlink -f "${1:-build/cli/dropgate}")
 [ -d "$DROPGATE" ] && DROPGATE=$DROPGATE/cli/dropgate  # a build dir works too
 BENCH_MIB=${BENCH_MIB:-2816}
 RUNS=${RUNS:-3}
+PARTS=${PARTS:-put idle devices}
+SERVERS=${SERVERS:-nginx plain store sftp}
+part() { [[ " $PARTS " == *" $1 "* ]]; }
+serving() { [[ " $SERVERS " == *" $1 "* ]]; }
 source "$(dirname "$0")/lib.sh"
 command -v nginx > /dev/null || { echo "nginx is not installed (scripts/deps --test)" >&2; exit 1; }
 
@@ -89,25 +94,40 @@ put() {
 
 # One unmeasured upload each first: a fresh process's first GiB costs it ~1.5 s more CPU on this
 # VM (first touch of its memory), which says nothing about a server that has been up for a day.
-for server in nginx plain store sftp; do put $server warm > /dev/null; done
+if part put; then
+for server in $SERVERS; do put $server warm > /dev/null; done
 clean() { rm -f "$WORK/nginx/up/"b*.tgz "$WORK/plain/up/acme/"b*.tgz; }
 clean
-best_of put clean nginx plain store sftp
-cmp "$BIG" "$WORK/dg/data/bundles/acme/h1.tgz" || { echo "the stored bundle differs" >&2; exit 1; }
-
-result "http: ${BIG_MIB} MiB PUT over TLS into a plain dir, MiB/s (dropgate http vs nginx dav)" \
-    "$(mbps ${BEST[plain]})" "$(mbps ${BEST[nginx]})" \
-    "$(ratio ${BEST[nginx]} ${BEST[plain]})x" ">= 1.0x"
-result "http: server CPU seconds for that PUT (dropgate http vs nginx)" \
-    "$(f2 ${CPU[plain]})" "$(f2 ${CPU[nginx]})" \
-    "$(ratio ${CPU[plain]} ${CPU[nginx]})x" "<= 1.0x"
-result "http: PUT through the store vs sftp through the store, MiB/s" \
-    "$(mbps ${BEST[store]})" "$(mbps ${BEST[sftp]})" \
-    "$(ratio ${BEST[sftp]} ${BEST[store]})x" ">= 1.0x"
-result "http: server CPU seconds through the store (serve: http + store vs serve: gateway + store)" \
-    "$(f2 ${CPU[store]})" "$(f2 ${CPU[sftp]})" "-" "(info)"
+# shellcheck disable=SC2086
+best_of put clean $SERVERS
+if serving nginx && serving plain; then
+    result "http: ${BIG_MIB} MiB PUT over TLS into a plain dir, MiB/s (dropgate http vs nginx dav)" \
+        "$(mbps ${BEST[plain]})" "$(mbps ${BEST[nginx]})" \
+        "$(ratio ${BEST[nginx]} ${BEST[plain]})x" ">= 1.0x"
+    result "http: server CPU seconds for that PUT (dropgate http vs nginx)" \
+        "$(f2 ${CPU[plain]})" "$(f2 ${CPU[nginx]})" \
+        "$(ratio ${CPU[plain]} ${CPU[nginx]})x" "<= 1.0x"
+    # This VM's runs of a large buffered write are bimodal (docs/http.md, "Measured"): the
+    # medians say more than the best runs.
+    result "http: the same PUT, median of $RUNS runs, MiB/s" \
+        "$(mbps ${MEDIAN[plain]})" "$(mbps ${MEDIAN[nginx]})" \
+        "$(ratio ${MEDIAN[nginx]} ${MEDIAN[plain]})x" ">= 1.0x"
+    result "http: server CPU seconds, median of $RUNS runs" \
+        "$(f2 ${MEDIAN_CPU[plain]})" "$(f2 ${MEDIAN_CPU[nginx]})" \
+        "$(ratio ${MEDIAN_CPU[plain]} ${MEDIAN_CPU[nginx]})x" "<= 1.0x"
+fi
+if serving store && serving sftp; then
+    cmp "$BIG" "$WORK/dg/data/bundles/acme/h1.tgz" || { echo "the stored bundle differs" >&2; exit 1; }
+    result "http: PUT through the store vs sftp through the store, MiB/s" \
+        "$(mbps ${BEST[store]})" "$(mbps ${BEST[sftp]})" \
+        "$(ratio ${BEST[sftp]} ${BEST[store]})x" ">= 1.0x"
+    result "http: server CPU seconds through the store (serve: http + store vs serve: gateway + store)" \
+        "$(f2 ${CPU[store]})" "$(f2 ${CPU[sftp]})" "-" "(info)"
+fi
+fi
 
 # --- (c) idle keep-alive connections ------------------------------------------------------------
+if part idle; then
 IDLE=${IDLE:-10000}
 before=$(pss_kib "$PLAIN_PID")
 mkfifo "$WORK/hold"
@@ -130,8 +150,10 @@ wait $IDLE_PID || true
 result "http: memory per idle keep-alive TLS connection, KiB ($OK of $IDLE held)" \
     "$(printf '%.1f' "$(echo "($after - $before) / $IDLE" | bc -l)")" "-" "-" "<= 64 KiB"
 result "http: a new client while $IDLE are held: status, seconds" "$NEW $(f2 $NEW_S)" "-" "-" "200"
+fi
 
 # --- (d) devices: many small uploads over keep-alive TLS ----------------------------------------
+part devices || exit 0
 DEVICES=${DEVICES:-1000}
 DEVICE_SECONDS=${DEVICE_SECONDS:-60}
 make_bundles "$CACHE/small-250k.tgz:500"
