@@ -60,43 +60,31 @@ bool TlsSocket::pending() const {
     return SSL_has_pending(ssl_.get()) == 1;
 }
 
-// Every call below first checks that the socket is still open: once the deadline closed it, its
-// descriptor number may already belong to another connection.
 TlsSocket::Attempt TlsSocket::read_once(asio::mutable_buffer buffer) {
-    if (!socket_.is_open()) return Attempt{0, asio::error::bad_descriptor};
-    auto* data = static_cast<char*>(buffer.data());
-    std::size_t total = 0;
-    while (total < buffer.size()) {
-        std::size_t got = 0;
-        clear_errors();
-        const int ok = SSL_read_ex(ssl_.get(), data + total, buffer.size() - total, &got);
-        if (ok == 1) {
-            total += got;
-            continue;
-        }
-        const Attempt stopped = failure(0);
-        if (total == 0) return stopped;
-        ERR_clear_error();  // an error comes back on the next call; first, what was read
-        break;
-    }
-    return Attempt{total};
+    return until_blocked(static_cast<char*>(buffer.data()), buffer.size(), SSL_read_ex);
 }
 
 TlsSocket::Attempt TlsSocket::write_once(asio::const_buffer buffer) {
+    // A record per SSL_write_ex (SSL_MODE_ENABLE_PARTIAL_WRITE): as many as the socket takes.
+    return until_blocked(static_cast<const char*>(buffer.data()), buffer.size(), SSL_write_ex);
+}
+
+// First checks that the socket is still open: once the deadline closed it, its descriptor
+// number may already belong to another connection.
+template <class Byte, class Call>
+TlsSocket::Attempt TlsSocket::until_blocked(Byte* data, std::size_t size, Call call) {
     if (!socket_.is_open()) return Attempt{0, asio::error::bad_descriptor};
-    const auto* data = static_cast<const char*>(buffer.data());
     std::size_t total = 0;
-    while (total < buffer.size()) {  // a record per call (SSL_MODE_ENABLE_PARTIAL_WRITE)
-        std::size_t put = 0;
+    while (total < size) {
+        std::size_t done = 0;
         clear_errors();
-        const int ok = SSL_write_ex(ssl_.get(), data + total, buffer.size() - total, &put);
-        if (ok == 1) {
-            total += put;
+        if (call(ssl_.get(), data + total, size - total, &done) == 1) {
+            total += done;
             continue;
         }
         const Attempt stopped = failure(0);
         if (total == 0) return stopped;
-        ERR_clear_error();
+        ERR_clear_error();  // an error comes back on the next call; first, what was done
         break;
     }
     return Attempt{total};

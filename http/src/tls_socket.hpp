@@ -129,9 +129,13 @@ class TlsSocket {
         return Buffer{};
     }
 
-    // As many bytes as can be had without waiting, up to the buffer's size.
+    // As many bytes as can be read (written) without waiting, up to the buffer's size.
     Attempt read_once(boost::asio::mutable_buffer buffer);
     Attempt write_once(boost::asio::const_buffer buffer);
+    // Calls `call` (SSL_read_ex, SSL_write_ex) on the rest of data[0, size) until it is all
+    // done or OpenSSL needs the socket.
+    template <class Byte, class Call>
+    Attempt until_blocked(Byte* data, std::size_t size, Call call);
     // What a failed SSL call (its result) wants, or the error it ended with.
     Attempt failure(int result);
 
