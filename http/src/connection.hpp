@@ -42,6 +42,11 @@ inline awaitable<boost::system::error_code> wait_readable(TlsSocket& stream) {
     co_return co_await wait_readable(stream.socket());
 }
 
+inline void body_reads(boost::asio::ip::tcp::socket&, bool) {}  // plain: reads are 1 MiB anyway
+inline void body_reads(TlsSocket& stream, bool on) {
+    stream.body_reads(on);
+}
+
 template <class Stream>
 class Connection final : public Exchange {
   public:
@@ -97,6 +102,7 @@ class Connection final : public Exchange {
             // the socket has: no copy through the parser's buffer, few reads per MiB.
             const std::size_t want =
                 static_cast<std::size_t>(std::min<std::uint64_t>(size, *length - taken_));
+            body_reads(stream_, *length - taken_ > TlsSocket::kBodyReadBuffer);
             std::size_t got = 0;
             if (buffer_.size() > 0) {  // what arrived with the head
                 got = boost::asio::buffer_copy(boost::asio::buffer(data, want), buffer_.data());
@@ -107,6 +113,7 @@ class Connection final : public Exchange {
                                                        boost::asio::use_awaitable);
             }
             taken_ += got;
+            if (taken_ == *length) body_reads(stream_, false);
             co_return got;
         }
         parser_.get().body().data = data;

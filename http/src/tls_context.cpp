@@ -20,7 +20,6 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr const char* kGroups = "X25519:P-256:P-384";
-constexpr std::size_t kReadBuffer = 256 * 1024;
 
 void require(int ok, const char* what) {
     if (ok != 1) throw std::runtime_error(std::string("tls: cannot set ") + what);
@@ -41,10 +40,9 @@ ssl::context tls_context(const config::Http& settings) {
     // that moved (TlsSocket).
     SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                                  SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    // Read-ahead: one receive takes as many records as have arrived (up to kReadBuffer), not
-    // one record per receive.
+    // Read-ahead: one receive takes as many records as have arrived and fit OpenSSL's buffer,
+    // not one record per receive (TlsSocket::body_reads makes the buffer larger for bodies).
     SSL_CTX_set_read_ahead(native, 1);
-    SSL_CTX_set_default_read_buffer_len(native, kReadBuffer);
     boost::system::error_code error;
     tls.use_certificate_chain_file(settings.tls_cert.string(), error);
     if (error)

@@ -60,6 +60,10 @@ bool TlsSocket::pending() const {
     return SSL_has_pending(ssl_.get()) == 1;
 }
 
+void TlsSocket::body_reads(bool on) {
+    SSL_set_default_read_buffer_len(ssl_.get(), on ? kBodyReadBuffer : 0);  // 0: OpenSSL's
+}
+
 TlsSocket::Attempt TlsSocket::read_once(asio::mutable_buffer buffer) {
     return until_blocked(static_cast<char*>(buffer.data()), buffer.size(), SSL_read_ex);
 }

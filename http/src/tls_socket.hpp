@@ -44,6 +44,11 @@ class TlsSocket {
     void shutdown();
     // Bytes wait inside OpenSSL: a read would not need the socket.
     bool pending() const;
+    // While a large body arrives, OpenSSL's read buffer (allocated while bytes wait in it,
+    // freed when empty) is kBodyReadBuffer, so one receive takes ~16 records; otherwise one
+    // record's size, which is what a connection holding half a record keeps.
+    static constexpr std::size_t kBodyReadBuffer = 256 * 1024;
+    void body_reads(bool on);
 
     template <class MutableBuffers, class Token>
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {
