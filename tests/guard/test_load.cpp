@@ -172,5 +172,7 @@ TEST_CASE(
     write_file(release, "");
     for (int i = 0; i < 300 && read_file(out).find("closed") == std::string::npos; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    CHECK(read_file(out).find("closed " + std::to_string(kConnections)) != std::string::npos);
+    const std::string said = read_file(out);
+    INFO(said);
+    CHECK(said.find("closed " + std::to_string(kConnections)) != std::string::npos);
 }
