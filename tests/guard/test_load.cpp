@@ -36,6 +36,16 @@ std::uint64_t pss_kib(int pid) {
     return std::strtoull(line.out.c_str(), nullptr, 10);
 }
 
+// Waits (a generous while: no timing is asserted) until a client script printed `word` in `out`.
+bool printed(const std::filesystem::path& out, const std::string& word) {
+    for (int i = 0; i < 6000; ++i) {
+        if (std::filesystem::exists(out) && read_file(out).find(word) != std::string::npos)
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+}
+
 std::uint64_t rss_kib(int pid) {
     auto line = sh("awk '/^VmRSS:/ { print $2 }' /proc/" + std::to_string(pid) + "/status");
     return std::strtoull(line.out.c_str(), nullptr, 10);
@@ -114,18 +124,14 @@ TEST_CASE(
                       "' " + service.token("acme") + " " + std::to_string(kConnections) + " > '" +
                       out.string() + "' 2>&1\" < /dev/null > /dev/null 2>&1 & echo $!");
     const int clients = std::atoi(started.out.c_str());
-    bool ready = false;
-    for (int i = 0; i < 2400 && !ready; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
-        ready = std::filesystem::exists(out) && read_file(out).find("ready") != std::string::npos;
-    }
+    const bool ready = printed(out, "ready");
     INFO(read_file(out));
     REQUIRE(ready);
     CHECK(read_file(out).find("ready " + std::to_string(kConnections)) != std::string::npos);
     const std::uint64_t per_connection = (rss_kib(http) - before) * 1024 / kConnections;
     WARN("10,000 idle TLS connections: " << per_connection << " bytes each");
     CHECK(service.metric("dropgate_http_connections") >= std::uint64_t(kConnections));
-    CHECK(per_connection <= 128 * 1024);  // bounded; the target (64 KiB) is measured in bench/
+    CHECK(per_connection <= 64 * 1024);  // issue 15's target; bench/http.sh measures ~19 KiB
     // A new client is served, over HTTPS and SFTP.
     CHECK(https_status_from(service, "127.0.0.1", "/api/uploads") == 200);
     CHECK(service.sftp("acme", "ls\n").exit_code == 0);
@@ -147,11 +153,7 @@ TEST_CASE(
        std::to_string(service.http_port()) + " '" + service.http_cert().string() + "' " +
        std::to_string(kConnections) + " '" + release.string() + "' > '" + out.string() +
        "' 2>&1 < /dev/null &");
-    bool ready = false;
-    for (int i = 0; i < 1200 && !ready; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        ready = std::filesystem::exists(out) && read_file(out).find("ready") != std::string::npos;
-    }
+    const bool ready = printed(out, "ready");
     INFO(read_file(out));
     REQUIRE(ready);
     REQUIRE(read_file(out).find("ready " + std::to_string(kConnections)) != std::string::npos);
@@ -170,8 +172,7 @@ TEST_CASE(
     }
     CHECK(open == 0);
     write_file(release, "");
-    for (int i = 0; i < 300 && read_file(out).find("closed") == std::string::npos; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    printed(out, "closed");
     const std::string said = read_file(out);
     INFO(said);
     CHECK(said.find("closed " + std::to_string(kConnections)) != std::string::npos);
