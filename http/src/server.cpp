@@ -1,6 +1,7 @@
 // `dropgate http`: the listening sockets, the accept loops and the event-loop
 // threads; each connection is a coroutine (requests.hpp). Blocking work — every call into the
 // store mount and the index — runs on the context's file pool, never on an event-loop thread.
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -186,6 +187,14 @@ void raise_descriptor_limit() {
     }
 }
 
+// Once stopping, a repeated SIGTERM (an operator's, a supervisor's) must not kill the process
+// while it finishes: Asio puts back the default action (terminate) when the set goes away.
+void ignore_stop_signals(asio::signal_set& signals) {
+    signals.clear();
+    ::signal(SIGTERM, SIG_IGN);
+    ::signal(SIGINT, SIG_IGN);
+}
+
 }  // namespace
 
 int run(const config::Config& config) {
@@ -242,6 +251,7 @@ int run(const config::Config& config) {
         others.emplace_back([loop = server.loops[i].get()] { loop->run(); });
     io.run();
     others.clear();
+    ignore_stop_signals(signals);
     context.files.join();
     log::info("http_stopped");
     return 0;

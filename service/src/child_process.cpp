@@ -64,6 +64,12 @@ void ChildProcess::signal(int signo) {
     if (!reaped_) ::kill(pid_, signo);
 }
 
+void ChildProcess::terminate() {
+    if (terminated_) return;
+    terminated_ = true;
+    signal(SIGTERM);
+}
+
 bool ChildProcess::wait_for_exit(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (running()) {
@@ -74,7 +80,7 @@ bool ChildProcess::wait_for_exit(std::chrono::milliseconds timeout) {
 }
 
 int ChildProcess::stop(std::chrono::milliseconds grace) {
-    signal(SIGTERM);
+    terminate();
     if (!wait_for_exit(grace)) {
         signal(SIGKILL);
         wait_for_exit(std::chrono::seconds(10));

@@ -26,9 +26,12 @@ class ChildProcess {
     const std::string& how_it_ended() const { return ended_; }
 
     void signal(int signo);
+    // Asks it to stop (SIGTERM), once: a part that is already stopping may have put its own
+    // SIGTERM handling away, and a second SIGTERM would then kill it mid-exit.
+    void terminate();
     // Waits up to `timeout` for the child to exit; returns true if it did.
     bool wait_for_exit(std::chrono::milliseconds timeout);
-    // SIGTERM, wait `grace`, then SIGKILL. Returns the exit status (0 clean).
+    // terminate(), wait `grace`, then SIGKILL. Returns the exit status (0 clean).
     int stop(std::chrono::milliseconds grace);
     int exit_status() const { return status_; }
 
@@ -38,6 +41,7 @@ class ChildProcess {
     std::string name_;
     pid_t pid_ = -1;
     bool reaped_ = false;
+    bool terminated_ = false;
     int status_ = -1;
     std::string ended_;
 };

@@ -154,7 +154,7 @@ int serve(const config::Config& config, const ServeOptions& options) {
     // The gateway stops accepting and lets running transfers finish; only then may the store
     // unmount, so every close still gets its verdict.
     // Both front ends drain at once; each lets its running uploads finish.
-    if (http) ::kill(http->pid(), SIGTERM);
+    if (http) http->terminate();
     // Replication stops at once: an abandoned transfer is redone from the start next time.
     if (replicate) replicate->stop(options.grace_period);
     health.replicate_up = false;

@@ -182,6 +182,25 @@ TEST_CASE("SIGTERM during an upload lets it finish before the service exits") {
     CHECK(sha256_of(service.root() / "bundles/acme/slow.tgz") == sha);
 }
 
+TEST_CASE("SIGTERMs repeated while the service stops end every part cleanly") {
+    Service service(Service::Options{"", true, "", ""});
+    service.start();
+    const pid_t serve = service.pid();
+    const pid_t http = service.part_pid("http_pid");
+    REQUIRE(http > 0);
+    // An operator's second `kill`, or a supervisor's, lands while the front end is already
+    // finishing: it must not turn a clean stop into a killed part.
+    ::kill(serve, SIGTERM);
+    for (int i = 0; i < 2000 && ::kill(http, 0) == 0; ++i) {
+        ::kill(http, SIGTERM);
+        ::kill(serve, SIGTERM);
+        std::this_thread::sleep_for(1ms);
+    }
+    CHECK(service.wait_exit(60s) == 0);
+    CHECK_THAT(service.log(),
+               Catch::Contains("\"gateway_status\":0,\"store_status\":0,\"http_status\":0"));
+}
+
 TEST_CASE(
     "/metrics counters move by the uploads' amounts, --log-level reaches the parts, /healthz "
     "tracks the store") {

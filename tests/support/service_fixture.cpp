@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -20,6 +21,17 @@ namespace {
 const char* kSshOptions =
     "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes "
     "-o LogLevel=ERROR";
+
+// The last `count` lines of `text`.
+std::string tail_of(const std::string& text, std::size_t count) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    std::string tail;
+    for (std::size_t i = lines.size() > count ? lines.size() - count : 0; i < lines.size(); ++i)
+        tail += lines[i] + "\n";
+    return tail;
+}
 
 }  // namespace
 
@@ -175,7 +187,13 @@ int Service::wait_exit(std::chrono::seconds timeout) {
 int Service::stop(std::chrono::seconds timeout) {
     if (pid_ < 0) return -1;
     ::kill(pid_, SIGTERM);
-    return wait_exit(timeout);
+    const int status = wait_exit(timeout);
+    // A failed stop's reason is in the service's log, which goes with the test's directory:
+    // show its end where ctest shows a failing test's output.
+    if (status != 0)
+        std::cerr << "dropgate serve's log, after a stop that returned " << status << ":\n"
+                  << tail_of(log(), 40) << std::flush;
+    return status;
 }
 
 void Service::kill9() {
