@@ -27,13 +27,6 @@ std::string readme_commands() {
     return readme.substr(begin, readme.find("```", begin) - begin);
 }
 
-int free_port() {
-    auto r = run({"/usr/bin/python3", "-c",
-                  "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); "
-                  "print(s.getsockname()[1])"});
-    return std::stoi(r.out);
-}
-
 }  // namespace
 
 TEST_CASE("the README's quick start works as typed in a non-interactive shell") {

@@ -3,14 +3,20 @@
 #include <functional>
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -29,6 +35,41 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
     std::error_code ignored;
     std::filesystem::remove_all(path_, ignored);
+}
+
+namespace {
+
+bool bindable(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    close(fd);
+    return free;
+}
+
+}  // namespace
+
+int free_port() {
+    // Below the kernel's ephemeral range (32768-60999): a port from bind(0) could be handed
+    // again to another bind(0) (one service got the same port for SSH and metrics) or to a
+    // client's outgoing connection before the service under test listens on it.
+    static std::mutex mutex;
+    static std::set<int> given;
+    static std::minstd_rand random(static_cast<unsigned>(getpid()) * 7919u +
+                                   static_cast<unsigned>(time(nullptr)));
+    std::lock_guard lock(mutex);
+    for (int attempt = 0; attempt < 10'000; ++attempt) {
+        const int port = 20000 + static_cast<int>(random() % 12000);
+        if (!given.contains(port) && bindable(port)) {
+            given.insert(port);
+            return port;
+        }
+    }
+    throw std::runtime_error("no free loopback port in 20000-31999");
 }
 
 RunResult run(const std::vector<std::string>& argv, const std::string& input) {

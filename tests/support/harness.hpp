@@ -29,6 +29,8 @@ struct RunResult {
     std::string err;     // stderr
 };
 
+// A loopback port nobody listens on right now, never handed out before in this process.
+int free_port();
 // Runs argv (no shell), feeding `input` on stdin, and waits for it.
 RunResult run(const std::vector<std::string>& argv, const std::string& input = {});
 // Runs a command line through /bin/sh -c.

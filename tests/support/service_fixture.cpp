@@ -35,18 +35,6 @@ std::string tail_of(const std::string& text, std::size_t count) {
 
 }  // namespace
 
-int free_port() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    socklen_t length = sizeof address;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    close(fd);
-    return ntohs(address.sin_port);
-}
-
 std::string sha256_of(const std::filesystem::path& file) {
     auto r = run({"sha256sum", file.string()});
     REQUIRE(r.exit_code == 0);

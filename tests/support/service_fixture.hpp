@@ -75,8 +75,6 @@ class Service {
     pid_t pid_ = -1;
 };
 
-// A port nobody listens on right now.
-int free_port();
 // Writes a valid bundle of about `bytes` (mixed text and random data) and returns its SHA-256.
 std::string make_bundle(const std::filesystem::path& file, std::size_t bytes);
 std::string sha256_of(const std::filesystem::path& file);
