@@ -38,12 +38,11 @@ std::uint64_t pss_kib(int pid) {
 
 // Waits (a generous while: no timing is asserted) until a client script printed `word` in `out`.
 bool printed(const std::filesystem::path& out, const std::string& word) {
-    for (int i = 0; i < 6000; ++i) {
-        if (std::filesystem::exists(out) && read_file(out).find(word) != std::string::npos)
-            return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
+    return wait_until(
+        [&] {
+            return std::filesystem::exists(out) && read_file(out).find(word) != std::string::npos;
+        },
+        std::chrono::minutes(10));
 }
 
 std::uint64_t rss_kib(int pid) {
@@ -165,12 +164,9 @@ TEST_CASE(
     CHECK(https_status_from(service, "127.0.0.1", "/api/uploads") == 200);
     // login_grace_time bounds a request's head: they are all closed (no timing asserted here,
     // only that it happens).
-    std::uint64_t open = kConnections;
-    for (int i = 0; i < 600 && open > 0; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        open = service.metric("dropgate_http_connections");
-    }
-    CHECK(open == 0);
+    wait_until([&] { return service.metric("dropgate_http_connections") == 0; },
+               std::chrono::minutes(1));
+    CHECK(service.metric("dropgate_http_connections") == 0);
     write_file(release, "");
     printed(out, "closed");
     const std::string said = read_file(out);
